@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Membership, Organization, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [MembershipInline]
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Zhihui", {"fields": ("display_name", "phone", "language")}))
+    list_display = ["username", "display_name", "email", "is_active"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "type", "parent", "pilot_county", "recommending_unit"]
+    list_filter = ["type", "pilot_county"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["recommending_unit"]

@@ -1,0 +1,18 @@
+"""Shows the signed-in user's organization and role on every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def memberships(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"user_memberships": []}
+    return {
+        "user_memberships": list(
+            user.memberships.select_related("organization").order_by("organization__code", "role")
+        )
+    }

@@ -1,0 +1,17 @@
+"""Test settings: SQLite in memory unless DATABASE_URL names another database."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, INSTALLED_APPS
+
+SECRET_KEY = "test-only-key"
+DEBUG = False
+if not os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+# The test-only record type that proves the engine on its own.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / ".test-media"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

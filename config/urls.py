@@ -1,0 +1,33 @@
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from notifications import api as inbox_api
+from workflows import views as workflow_views
+from workflows.api import views as engine_api
+
+api_v1 = [
+    path("auth/token/", engine_api.TokenView.as_view(), name="api-token"),
+    path("rounds/", engine_api.RoundList.as_view(), name="api-rounds"),
+    path("assignments/", engine_api.MyAssignmentList.as_view(), name="api-my-assignments"),
+    path("inbox/", inbox_api.InboxView.as_view(), name="api-inbox"),
+    path("inbox/read-all/", inbox_api.InboxReadAllView.as_view(), name="api-inbox-read-all"),
+    path("inbox/<int:pk>/read/", inbox_api.InboxReadView.as_view(), name="api-inbox-read"),
+]
+if apps.is_installed("tests.testapp"):
+    api_v1.append(path("", include("tests.testapp.urls")))
+
+urlpatterns = [
+    path("", workflow_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("workflow/", include("workflows.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,80 @@
+"""Delivery of e-mail notifications: idempotent, late-acknowledged, retried with back-off."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .messages import render
+from .models import Channel, Notification, Status
+
+MAX_ATTEMPTS = 5
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_ATTEMPTS)
+def deliver_notification(self, notification_id: int) -> str:
+    """Send one e-mail row. A redelivered task finds the row no longer pending: a no-op."""
+    claimed = Notification.objects.filter(
+        pk=notification_id, status=Status.PENDING, channel=Channel.EMAIL
+    ).update(status=Status.SENDING, attempts=F("attempts") + 1)
+    if not claimed:
+        return "skipped"
+    row = Notification.objects.select_related("recipient").get(pk=notification_id)
+    try:
+        subject, text, html = render(row.message_key, row.context, row.recipient.language)
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[row.recipient.email],
+            headers={"X-Zhihui-Notification": row.dedup_key},
+        )
+        message.attach_alternative(html, "text/html")
+        message.send()
+    except Exception as exc:
+        final = row.attempts >= MAX_ATTEMPTS
+        Notification.objects.filter(pk=row.pk).update(
+            status=Status.FAILED if final else Status.PENDING, last_error=repr(exc)[:2000]
+        )
+        if final:
+            return "failed"
+        # Exponential back-off with jitter, so a flapping mail server is not hammered in step.
+        countdown = min(3600, 2**row.attempts * 10) + random.uniform(0, 5)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    Notification.objects.filter(pk=row.pk).update(status=Status.SENT, sent_at=timezone.now())
+    return "sent"
+
+
+@shared_task
+def relay_pending(older_than_seconds: int = 60, stuck_after_seconds: int = 900) -> int:
+    """Re-enqueue e-mail rows left pending (broker down at commit) or stuck sending (worker
+    killed). Rows are claimed with SKIP LOCKED on PostgreSQL so two relays never share one."""
+    now = timezone.now()
+    with transaction.atomic():
+        stuck = Notification.objects.select_for_update(skip_locked=True).filter(
+            channel=Channel.EMAIL,
+            status=Status.SENDING,
+            created_at__lt=now - dt.timedelta(seconds=stuck_after_seconds),
+        )
+        Notification.objects.filter(pk__in=list(stuck.values_list("pk", flat=True))).update(
+            status=Status.PENDING
+        )
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                channel=Channel.EMAIL,
+                status=Status.PENDING,
+                created_at__lt=now - dt.timedelta(seconds=older_than_seconds),
+            )
+            .values_list("pk", flat=True)[:1000]
+        )
+    for notification_id in ids:
+        deliver_notification.delay(notification_id)
+    return len(ids)

@@ -1,0 +1,174 @@
+"""A test-only record type and flow that prove the engine on their own."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from workflows import conditions
+from workflows.flows import (
+    APPLICANT,
+    CAST_STAFF,
+    OPINION_NONE,
+    OPINION_REQUIRED,
+    RECOMMENDER,
+    BaseFlow,
+    RolePermission,
+    record_state,
+    spec,
+)
+from workflows.models import WorkflowRecord
+
+
+class DossierState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交（待推荐单位审核）")
+    RETURNED = "returned", _("退回修改")
+    RECOMMENDED = "recommended", _("已推荐（待中国科协审核）")
+    NOT_RECOMMENDED = "not_recommended", _("不予推荐")
+    EXPERT_REVIEW = "expert_review", _("专家评审")
+    REVIEWED = "reviewed", _("评审完成")
+    APPROVED = "approved", _("已立项")
+    REJECTED = "rejected", _("不予立项")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+S = DossierState
+EXPERT = RolePermission(Role.EXPERT, "assigned")
+SUBMIT_CHECKS = (conditions.required_fields("title", "body"),)
+
+
+class DossierFlow(BaseFlow):
+    States = DossierState
+    state = record_state(DossierState, default=S.DRAFT)
+    cast_visible_states = frozenset(
+        {S.RECOMMENDED, S.EXPERT_REVIEW, S.REVIEWED, S.APPROVED, S.REJECTED}
+    )
+    editable_states = frozenset({S.DRAFT, S.RETURNED})
+    final_states = frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN, S.NOT_RECOMMENDED})
+
+    @state.transition(
+        source=S.DRAFT,
+        target=S.SUBMITTED,
+        label=_("提交"),
+        permission=APPLICANT,
+        custom=spec(
+            window="submission",
+            snapshot=True,
+            checkpoint="submission",
+            opinion=OPINION_NONE,
+            checks=SUBMIT_CHECKS,
+        ),
+    )
+    def submit(self, ctx):
+        pass
+
+    @state.transition(
+        source=[S.DRAFT, S.SUBMITTED, S.RETURNED],
+        target=S.WITHDRAWN,
+        label=_("撤回"),
+        permission=APPLICANT,
+        custom=spec(),
+    )
+    def withdraw(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.SUBMITTED,
+        target=S.RETURNED,
+        label=_("退回修改"),
+        permission=RECOMMENDER,
+        custom=spec(opinion=OPINION_REQUIRED),
+    )
+    def return_for_revision(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.RETURNED,
+        target=S.SUBMITTED,
+        label=_("修改后重新提交"),
+        permission=APPLICANT,
+        custom=spec(
+            window="submission",
+            snapshot=True,
+            checkpoint="submission",
+            checks=(*SUBMIT_CHECKS, conditions.changed_since_last_revision),
+        ),
+    )
+    def resubmit(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.SUBMITTED,
+        target=S.RECOMMENDED,
+        label=_("推荐"),
+        permission=RECOMMENDER,
+        custom=spec(window="recommender_review", checkpoint="recommender", opinion=OPINION_REQUIRED),
+    )
+    def recommend(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.SUBMITTED,
+        target=S.NOT_RECOMMENDED,
+        label=_("不予推荐"),
+        permission=RECOMMENDER,
+        custom=spec(opinion=OPINION_REQUIRED),
+    )
+    def decline(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.RECOMMENDED,
+        target=S.EXPERT_REVIEW,
+        label=_("送专家评审"),
+        permission=CAST_STAFF,
+        custom=spec(window="cast_review"),
+    )
+    def start_expert_review(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.EXPERT_REVIEW,
+        target=S.REVIEWED,
+        label=_("完成评审"),
+        permission=EXPERT,
+        custom=spec(opinion=OPINION_REQUIRED),
+    )
+    def complete_review(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.REVIEWED,
+        target=S.APPROVED,
+        label=_("批准立项"),
+        permission=CAST_STAFF,
+        custom=spec(window="cast_review", checkpoint="cast", opinion=OPINION_REQUIRED),
+    )
+    def approve(self, ctx):
+        pass
+
+    @state.transition(
+        source=[S.RECOMMENDED, S.EXPERT_REVIEW, S.REVIEWED],
+        target=S.REJECTED,
+        label=_("不予立项"),
+        permission=CAST_STAFF,
+        custom=spec(opinion=OPINION_REQUIRED),
+    )
+    def reject(self, ctx):
+        pass
+
+
+class Dossier(WorkflowRecord):
+    title = models.CharField(_("标题"), max_length=100, blank=True)
+    body = models.TextField(_("正文"), blank=True)
+
+    flow_class = DossierFlow
+    content_fields = ("title", "body")
+
+    class Meta:
+        app_label = "testapp"
+
+    def __str__(self) -> str:
+        return self.title or f"#{self.pk}"

@@ -1,0 +1,116 @@
+"""The generic workflow endpoints every record type's API gets:
+
+``GET {id}/transitions/``, ``POST {id}/transitions/{name}/``, ``GET {id}/history/``,
+``GET|POST {id}/content-reviews/``. The record is found through the type's selector, so a
+record outside the caller's scope answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from workflows import selectors, services
+from workflows.api.serializers import (
+    AuditEventSerializer,
+    ContentReviewRequestSerializer,
+    ContentReviewSerializer,
+    TransitionOptionSerializer,
+    TransitionRequestSerializer,
+)
+from workflows.exceptions import InvalidInput
+
+
+def client_ip(request: Any) -> str | None:
+    # Behind a reverse proxy REMOTE_ADDR is the proxy; deployments that trust one set
+    # SECURE_PROXY_SSL_HEADER and we read the first X-Forwarded-For hop only then.
+    return request.META.get("REMOTE_ADDR")
+
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="条件未满足，未作任何修改 — conditions unmet, nothing changed: {detail, errors[]}"),
+    403: OpenApiResponse(description="无此角色权限 — role or scope lacking"),
+    404: OpenApiResponse(description="记录不存在或不可见 — not visible to the caller"),
+    409: OpenApiResponse(description="记录已被他人处理 — the record moved on meanwhile"),
+}
+
+
+class WorkflowActionsMixin:
+    """Mix into a ModelViewSet whose ``get_queryset`` is the type's visibility selector."""
+
+    def _record_serializer(self, record: Any) -> Any:
+        return self.get_serializer(record)
+
+    @extend_schema(responses=TransitionOptionSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="transitions")
+    def transitions(self, request: Request, pk: Any = None) -> Response:
+        record = self.get_object()
+        return Response(
+            TransitionOptionSerializer(
+                services.available_transitions(record, request.user), many=True
+            ).data
+        )
+
+    @extend_schema(
+        request=TransitionRequestSerializer,
+        responses={200: None, **ERROR_RESPONSES},
+        description="执行一个流程操作 — perform a transition with an opinion.",
+    )
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]{1,60})")
+    def perform_transition(self, request: Request, pk: Any = None, name: str = "") -> Response:
+        record = self.get_object()
+        body = TransitionRequestSerializer(data=request.data)
+        if not body.is_valid():
+            raise InvalidInput([f"{k}: {m}" for k, msgs in body.errors.items() for m in msgs])
+        updated = services.transition(
+            record,
+            name,
+            actor=request.user,
+            opinion=body.validated_data.get("opinion", ""),
+            data=body.validated_data.get("data") or {},
+            client_ip=client_ip(request),
+        )
+        return Response(self._record_serializer(updated).data)
+
+    @extend_schema(responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="history")
+    def history(self, request: Request, pk: Any = None) -> Response:
+        record = self.get_object()
+        events = selectors.record_history(record, user=request.user)
+        return Response(AuditEventSerializer(events, many=True).data)
+
+    @extend_schema(
+        methods=["GET"], responses=ContentReviewSerializer(many=True)
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ContentReviewRequestSerializer,
+        responses={201: ContentReviewSerializer(many=True), **ERROR_RESPONSES},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="content-reviews")
+    def content_reviews(self, request: Request, pk: Any = None) -> Response:
+        record = self.get_object()
+        if request.method == "POST":
+            body = ContentReviewRequestSerializer(data=request.data)
+            if not body.is_valid():
+                raise InvalidInput([f"{k}: {m}" for k, msgs in body.errors.items() for m in msgs])
+            services.checkpoint_record(
+                record,
+                stage=body.validated_data["stage"],
+                verdict=body.validated_data["verdict"],
+                opinion=body.validated_data["opinion"],
+                actor=request.user,
+                client_ip=client_ip(request),
+            )
+            record.refresh_from_db()
+            return Response(
+                ContentReviewSerializer(selectors.content_reviews(record, user=request.user), many=True).data,
+                status=201,
+            )
+        return Response(
+            ContentReviewSerializer(selectors.content_reviews(record, user=request.user), many=True).data
+        )

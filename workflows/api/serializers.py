@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from workflows.models import AuditEvent, ReviewAssignment, Round
+
+
+class TransitionOptionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.CharField()
+    target_label = serializers.CharField()
+    allowed = serializers.BooleanField()
+    blocked_reasons = serializers.ListField(child=serializers.CharField())
+    opinion = serializers.ChoiceField(choices=["none", "optional", "required"])
+    bulk = serializers.BooleanField()
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    opinion = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    data = serializers.DictField(required=False, default=dict)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name")
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "seq",
+            "action",
+            "from_state",
+            "to_state",
+            "actor",
+            "actor_org",
+            "actor_role",
+            "opinion",
+            "data",
+            "revision_hash",
+            "created_at",
+            "hash",
+        ]
+
+
+class FindingSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    term = serializers.CharField()
+    category = serializers.CharField()
+    severity = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    excerpt = serializers.CharField()
+
+
+class ContentReviewSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    label = serializers.CharField()
+    status = serializers.ChoiceField(choices=["required", "passed", "failed", "not_yet"])
+    findings = FindingSerializer(many=True)
+    reviewer = serializers.CharField()
+    organization = serializers.CharField()
+    opinion = serializers.CharField()
+    revision = serializers.CharField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ContentReviewRequestSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=["submission", "recommender", "cast", "publication"])
+    verdict = serializers.ChoiceField(choices=["pass", "fail"])
+    opinion = serializers.CharField(max_length=5000)
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display")
+    settings = serializers.SerializerMethodField()
+    is_open = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Round
+        fields = [
+            "id",
+            "year",
+            "kind",
+            "kind_label",
+            "title",
+            "submission_opens",
+            "submission_closes",
+            "recommender_review_due",
+            "cast_review_due",
+            "notice_working_days",
+            "is_open",
+            "settings",
+        ]
+
+    def get_settings(self, obj: Round) -> dict:
+        import dataclasses
+
+        return dataclasses.asdict(obj.typed_settings)
+
+    def get_is_open(self, obj: Round) -> bool:
+        return obj.window_problem("submission") is None
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    assignee = serializers.CharField(source="assignee.username")
+    overdue = serializers.BooleanField()
+
+    class Meta:
+        model = ReviewAssignment
+        fields = [
+            "id",
+            "record_type",
+            "record_id",
+            "stage",
+            "assignee",
+            "due_date",
+            "status",
+            "overdue",
+            "created_at",
+            "completed_at",
+        ]

@@ -1,0 +1,137 @@
+"""Demo organizations, users and open rounds (API.md); idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Organization, OrgType, Role, User
+from accounts.services import recompute_recommending_units
+from workflows.models import Round, RoundKind, SensitiveTerm, Severity
+from workflows.registry import record_models
+
+ORGANIZATIONS = [
+    # code, name, type, parent, pilot county
+    ("CAST", "中国科协", OrgType.CAST, None, False),
+    ("CSF", "中国水产学会", OrgType.NATIONAL_SOCIETY, "CAST", False),
+    ("CSF-BR1", "中国水产学会科普工作委员会", OrgType.SOCIETY_BRANCH, "CSF", False),
+    ("GD-FISH", "广东省水产学会", OrgType.PROVINCIAL_SOCIETY, "CSF", False),
+    ("CAE", "中国农学会", OrgType.NATIONAL_SOCIETY, "CAST", False),
+    ("GD-CAST", "广东省科协", OrgType.PROVINCIAL_CAST, "CAST", False),
+    ("GD-ZJ-CAST", "湛江市科协", OrgType.CITY_CAST, "GD-CAST", False),
+    ("GD-XW-CAST", "徐闻县科协", OrgType.COUNTY_CAST, "GD-ZJ-CAST", True),
+]
+
+USERS = [
+    # username, display name, organization, role
+    ("applicant_csf_br1", "李明（科普工作委员会）", "CSF-BR1", Role.APPLICANT),
+    ("applicant_gd_fish", "陈静（广东省水产学会）", "GD-FISH", Role.APPLICANT),
+    ("applicant_xuwen", "王海（徐闻县科协）", "GD-XW-CAST", Role.APPLICANT),
+    ("reviewer_csf", "张翔（中国水产学会）", "CSF", Role.SOCIETY_REVIEWER),
+    ("content_csf", "刘芳（中国水产学会内容审核）", "CSF", Role.CONTENT_REVIEWER),
+    ("reviewer_gd_cast", "黄伟（广东省科协）", "GD-CAST", Role.SOCIETY_REVIEWER),
+    ("content_gd_cast", "周丽（广东省科协内容审核）", "GD-CAST", Role.CONTENT_REVIEWER),
+    ("cast_staff", "赵强（中国科协）", "CAST", Role.CAST_STAFF),
+    ("content_cast", "孙悦（中国科协内容审核）", "CAST", Role.CONTENT_REVIEWER),
+    ("expert_1", "专家一", "CAST", Role.EXPERT),
+    ("expert_2", "专家二", "CAST", Role.EXPERT),
+    ("expert_3", "专家三", "CAST", Role.EXPERT),
+    ("expert_4", "专家四", "CAST", Role.EXPERT),
+    ("expert_5", "专家五", "CAST", Role.EXPERT),
+    ("auditor", "审计员", "CAST", Role.AUDITOR),
+]
+# expert_5 also belongs to CSF, for conflict-of-interest cases.
+EXTRA_MEMBERSHIPS = [("expert_5", "CSF", Role.EXPERT)]
+
+DEMO_TERMS = [
+    ("法轮功", "illegal", Severity.BLOCK),
+    ("赌博", "illegal", Severity.BLOCK),
+    ("传销", "illegal", Severity.BLOCK),
+    ("包治百病", "harmful", Severity.REVIEW),
+    ("伪科学", "harmful", Severity.NOTICE),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo organizations, users and open rounds (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--with-records",
+            action="store_true",
+            help="also fill every state of every flow with realistic records",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, with_records: bool = False, **options):
+        orgs: dict[str, Organization] = {}
+        for code, name, type_, parent, pilot in ORGANIZATIONS:
+            org, _ = Organization.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "type": type_,
+                    "parent": orgs.get(parent) if parent else None,
+                    "pilot_county": pilot,
+                },
+            )
+            orgs[code] = org
+        recompute_recommending_units()
+
+        password = settings.DEMO_PASSWORD
+        for username, display, org_code, role in USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"display_name": display, "email": f"{username}@demo.zhihui.local"},
+            )
+            if created or not user.check_password(password):
+                user.set_password(password)
+                user.save()
+            Membership.objects.get_or_create(user=user, organization=orgs[org_code], role=role)
+        for username, org_code, role in EXTRA_MEMBERSHIPS:
+            Membership.objects.get_or_create(
+                user=User.objects.get(username=username), organization=orgs[org_code], role=role
+            )
+
+        now = timezone.now()
+        year = timezone.localdate().year
+        windows = {
+            "submission_opens": now - dt.timedelta(days=30),
+            "submission_closes": now + dt.timedelta(days=60),
+            "recommender_review_due": now + dt.timedelta(days=90),
+            "cast_review_due": now + dt.timedelta(days=150),
+        }
+        Round.objects.get_or_create(
+            year=year,
+            kind=RoundKind.APPLICATION,
+            title=f"{year}年度科技志愿服务“智惠行动”项目",
+            defaults={**windows, "notice_working_days": 5},
+        )
+        Round.objects.get_or_create(
+            year=year,
+            kind=RoundKind.SELECTION,
+            title=f"{year}年度科技志愿服务“四个十佳”评选",
+            defaults={**windows, "notice_working_days": 5},
+        )
+        for term, category, severity in DEMO_TERMS:
+            SensitiveTerm.objects.get_or_create(
+                term=term, defaults={"category": category, "severity": severity}
+            )
+
+        if with_records:
+            filled = 0
+            for label, model in sorted(record_models().items()):
+                seeder = getattr(model, "seed_demo_records", None)
+                if seeder is not None:
+                    filled += seeder()
+                    self.stdout.write(f"  {label}: demo records in every state")
+            self.stdout.write(f"演示记录：{filled} 条（demo records: {filled}）")
+
+        self.stdout.write(
+            "演示数据已就绪（demo data ready）。登录 http://127.0.0.1:8000/login/ ，"
+            f"用户名如 applicant_csf_br1、reviewer_csf、cast_staff，密码 {password}"
+        )

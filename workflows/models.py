@@ -1,0 +1,431 @@
+"""The engine's data: rounds, the record base class, revisions, the audit trail,
+sensitive terms and content-review checkpoints, review assignments.
+
+Records of every type (applications, nominations, the test-only record) are referred to by
+``record_type`` (``"app_label.model"``) and ``record_id`` so that one audit trail, one set of
+checkpoints and one assignment queue serve them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .round_settings import RoundSettingsError, parse_round_settings
+
+
+class RoundKind(models.TextChoices):
+    APPLICATION = "application", _("项目申报批次")
+    SELECTION = "selection", _("评选批次")
+
+
+class Round(models.Model):
+    """A yearly batch (年度批次): its windows, notice length and typed settings."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(_("类型"), max_length=20, choices=RoundKind.choices)
+    title = models.CharField(_("名称"), max_length=200)
+    submission_opens = models.DateTimeField(_("申报开始"))
+    submission_closes = models.DateTimeField(_("申报截止"))
+    recommender_review_due = models.DateTimeField(_("推荐单位审核截止"))
+    cast_review_due = models.DateTimeField(_("中国科协审核截止"))
+    notice_working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=5)
+    settings = models.JSONField(_("批次设置"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("批次")
+        verbose_name_plural = _("批次")
+        ordering = ["-year", "kind", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "kind", "title"], name="unique_round_title"),
+            models.CheckConstraint(
+                condition=models.Q(submission_opens__lt=models.F("submission_closes")),
+                name="round_submission_window_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.submission_opens and self.submission_closes:
+            if self.submission_opens >= self.submission_closes:
+                errors.setdefault("submission_closes", []).append(
+                    _("申报截止时间必须晚于开始时间")
+                )
+            if self.recommender_review_due and self.recommender_review_due < self.submission_closes:
+                errors.setdefault("recommender_review_due", []).append(
+                    _("推荐单位审核截止不得早于申报截止")
+                )
+            if (
+                self.cast_review_due
+                and self.recommender_review_due
+                and self.cast_review_due < self.recommender_review_due
+            ):
+                errors.setdefault("cast_review_due", []).append(
+                    _("中国科协审核截止不得早于推荐单位审核截止")
+                )
+        if self.notice_working_days is not None and not 1 <= self.notice_working_days <= 30:
+            errors.setdefault("notice_working_days", []).append(_("公示期应为 1 至 30 个工作日"))
+        try:
+            parse_round_settings(self.kind, self.settings or {})
+        except RoundSettingsError as exc:
+            errors.setdefault("settings", []).extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def typed_settings(self) -> Any:
+        """The settings parsed into their dataclass, defaults filled in."""
+        cached = getattr(self, "_typed_settings", None)
+        if cached is None:
+            cached = parse_round_settings(self.kind, self.settings or {})
+            self._typed_settings = cached
+        return cached
+
+    # Windows: each is (opens, closes); None opens means "from the start of the round".
+    WINDOWS: ClassVar[dict[str, tuple[str | None, str]]] = {
+        "submission": ("submission_opens", "submission_closes"),
+        "recommender_review": ("submission_opens", "recommender_review_due"),
+        "cast_review": ("submission_opens", "cast_review_due"),
+    }
+
+    def window_problem(self, window: str, now: dt.datetime | None = None) -> str | None:
+        """Why the window is closed now, in words for the user; None when it is open."""
+        from django.utils.translation import gettext as gt
+
+        now = now or timezone.now()
+        opens_field, closes_field = self.WINDOWS[window]
+        opens = getattr(self, opens_field) if opens_field else None
+        closes = getattr(self, closes_field)
+        name = {
+            "submission": gt("申报"),
+            "recommender_review": gt("推荐单位审核"),
+            "cast_review": gt("中国科协审核"),
+        }[window]
+        fmt = "%Y-%m-%d %H:%M"
+        if opens is not None and now < opens:
+            return gt("%(name)s窗口尚未开放（%(when)s 开始）") % {
+                "name": name,
+                "when": timezone.localtime(opens).strftime(fmt),
+            }
+        if now > closes:
+            return gt("%(name)s窗口已于 %(when)s 关闭") % {
+                "name": name,
+                "when": timezone.localtime(closes).strftime(fmt),
+            }
+        return None
+
+
+class WorkflowRecord(models.Model):
+    """Base of every record a flow moves: applications, nominations, the test record.
+
+    ``state`` is written only by the flow's state setter, called only by
+    ``workflows.services.transition``.
+    """
+
+    round = models.ForeignKey(Round, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("申报单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    recommending_unit = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("推荐单位"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(_("状态"), max_length=30, db_index=True, editable=False)
+    current_revision_hash = models.CharField(_("当前版本哈希"), max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    # Set by each concrete record type.
+    flow_class: ClassVar[type]
+    # Text fields whose content is scanned and hashed into a revision.
+    content_fields: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def record_type(cls) -> str:
+        return cls._meta.label_lower
+
+    def get_flow(self) -> Any:
+        return self.flow_class(self)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            # A new record starts in its flow's initial state and is reviewed by the
+            # recommending unit of its organization at that time.
+            if not self.state:
+                self.state = self.flow_class.States.DRAFT
+            if self.recommending_unit_id is None and self.organization_id is not None:
+                self.recommending_unit_id = self.organization.recommending_unit_id
+        super().save(*args, **kwargs)
+
+    def content_snapshot(self) -> dict[str, Any]:
+        """The content a revision keeps: text fields and attachment digests.
+
+        Concrete types extend it (tables, amounts, attachments)."""
+        return {name: _jsonable(getattr(self, name)) for name in self.content_fields}
+
+    def scan_text(self) -> list[tuple[str, str]]:
+        """(field label, text) pairs the sensitive-term scanner reads."""
+        return [
+            (str(self._meta.get_field(name).verbose_name), str(getattr(self, name) or ""))
+            for name in self.content_fields
+            if isinstance(getattr(self, name), str)
+        ]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "quantize"):
+        return str(value)
+    return value
+
+
+class Revision(models.Model):
+    """A snapshot of a record's content at a submission, with its content hash."""
+
+    record_type = models.CharField(_("记录类型"), max_length=100)
+    record_id = models.BigIntegerField(_("记录编号"))
+    number = models.PositiveIntegerField(_("版本号"))
+    content = models.JSONField(_("内容"))
+    content_hash = models.CharField(_("内容哈希"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("版本")
+        verbose_name_plural = _("版本")
+        ordering = ["record_type", "record_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record_type", "record_id", "number"], name="unique_revision_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_type}#{self.record_id} v{self.number}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("audit events are append-only: update refused")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit events are append-only: delete refused")
+
+
+class AuditEvent(models.Model):
+    """One link of the hash-chained, append-only audit trail."""
+
+    seq = models.BigIntegerField(_("序号"), unique=True)
+    record_type = models.CharField(_("记录类型"), max_length=100)
+    record_id = models.BigIntegerField(_("记录编号"))
+    action = models.CharField(_("动作"), max_length=60)
+    from_state = models.CharField(_("原状态"), max_length=30, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=30, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)
+    actor_org = models.CharField(_("操作人单位代码"), max_length=50, blank=True)
+    actor_role = models.CharField(_("操作人角色"), max_length=30, blank=True)
+    opinion = models.TextField(_("意见"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    revision_hash = models.CharField(_("版本哈希"), max_length=64, blank=True)
+    client_ip = models.GenericIPAddressField(_("客户端地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"))
+    prev_hash = models.CharField(_("前一哈希"), max_length=64)
+    hash = models.CharField(_("哈希"), max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["record_type", "record_id", "seq"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.record_type}#{self.record_id} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("audit events are append-only: update refused")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("audit events are append-only: delete refused")
+
+
+class AuditChainHead(models.Model):
+    """The single row that serializes appends to the chain and remembers its end.
+
+    Locking it (SELECT … FOR UPDATE) orders concurrent appends; its count and last hash let
+    ``verify_audit`` notice events removed from the end of the chain.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+
+class Severity(models.TextChoices):
+    NOTICE = "notice", _("提示")
+    REVIEW = "review", _("需人工审核")
+    BLOCK = "block", _("禁止提交")
+
+
+class SensitiveTerm(models.Model):
+    term = models.CharField(_("词语"), max_length=100, unique=True)
+    category = models.CharField(_("类别"), max_length=50, default="general")
+    severity = models.CharField(
+        _("严重程度"), max_length=10, choices=Severity.choices, default=Severity.REVIEW
+    )
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("敏感词")
+        verbose_name_plural = _("敏感词")
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class CheckpointStage(models.TextChoices):
+    SUBMISSION = "submission", _("提交扫描")
+    RECOMMENDER = "recommender", _("推荐单位内容审核")
+    CAST = "cast", _("中国科协内容审核")
+    PUBLICATION = "publication", _("发布前内容审核")
+
+
+class Verdict(models.TextChoices):
+    PASS = "pass", _("通过")
+    FAIL = "fail", _("不通过")
+
+
+class Checkpoint(models.Model):
+    """A content-review verdict on one revision of a record at one stage (内容审核)."""
+
+    record_type = models.CharField(_("记录类型"), max_length=100)
+    record_id = models.BigIntegerField(_("记录编号"))
+    stage = models.CharField(_("审核环节"), max_length=20, choices=CheckpointStage.choices)
+    revision_hash = models.CharField(_("版本哈希"), max_length=64)
+    findings = models.JSONField(_("扫描结果"), default=list, blank=True)
+    verdict = models.CharField(_("结论"), max_length=10, choices=Verdict.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("审核单位"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opinion = models.TextField(_("审核意见"), blank=True)
+    created_at = models.DateTimeField(_("审核时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("内容审核")
+        verbose_name_plural = _("内容审核")
+        ordering = ["record_type", "record_id", "created_at", "pk"]
+        indexes = [models.Index(fields=["record_type", "record_id", "stage"])]
+
+    def __str__(self) -> str:
+        return f"{self.record_type}#{self.record_id} {self.stage} {self.verdict}"
+
+
+class AssignmentStatus(models.TextChoices):
+    OPEN = "open", _("待办")
+    DONE = "done", _("已完成")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class ReviewAssignment(models.Model):
+    """A task on a record for one person: the basis of every "my tasks" queue."""
+
+    record_type = models.CharField(_("记录类型"), max_length=100)
+    record_id = models.BigIntegerField(_("记录编号"))
+    stage = models.CharField(_("环节"), max_length=30)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承办人"),
+        on_delete=models.PROTECT,
+        related_name="review_assignments",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("分配人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    due_date = models.DateField(_("截止日期"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("评审任务")
+        verbose_name_plural = _("评审任务")
+        ordering = ["due_date", "pk"]
+        indexes = [
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["record_type", "record_id", "stage"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record_type", "record_id", "stage", "assignee"],
+                condition=models.Q(status="open"),
+                name="one_open_assignment_per_person_and_stage",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_type}#{self.record_id} {self.stage} → {self.assignee}"
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.status == AssignmentStatus.OPEN
+            and self.due_date is not None
+            and self.due_date < timezone.localdate()
+        )

@@ -1,0 +1,153 @@
+"""Every read of workflow records that depends on who is asking.
+
+The scope rules of FLOWS.md: applicants see their organization's records; reviewers those
+whose recommending unit is theirs (drafts never); content reviewers those waiting on, or
+once passed by, a checkpoint of their organization; experts only records assigned to them
+without a conflict of interest; CAST staff everything from "recommended" on; the auditor
+everything. Anything else is invisible (answered 404, never 403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts import permissions as perms
+from accounts.models import OrgType, Role
+
+from .models import AuditEvent
+from .models import AssignmentStatus, Checkpoint, ReviewAssignment, WorkflowRecord
+
+
+def visible_records(model: type[WorkflowRecord], *, user: Any) -> QuerySet:
+    """The records of ``model`` the user may see."""
+    qs = model.objects.all()
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if perms.is_auditor(user):
+        return qs
+    flow = model.flow_class
+    grants = perms.grants(user)
+    label = model.record_type()
+    draft = flow.States.DRAFT
+    condition = Q(pk__in=[])
+    applicant_orgs = {g.org_id for g in grants if g.role == Role.APPLICANT}
+    if applicant_orgs:
+        condition |= Q(organization_id__in=applicant_orgs)
+    reviewer_orgs = {g.org_id for g in grants if g.role == Role.SOCIETY_REVIEWER}
+    if reviewer_orgs:
+        condition |= Q(recommending_unit_id__in=reviewer_orgs) & ~Q(state=draft)
+    if perms.is_cast_staff(user):
+        condition |= Q(state__in=flow.cast_visible_states)
+    content_orgs = {g.org_id for g in grants if g.role == Role.CONTENT_REVIEWER}
+    if content_orgs:
+        waiting_states = {
+            state
+            for state in flow.States.values
+            if flow.stage_for_state(state) == "recommender"
+        }
+        condition |= Q(recommending_unit_id__in=content_orgs, state__in=waiting_states)
+        if any(g.org_type == OrgType.CAST for g in grants if g.role == Role.CONTENT_REVIEWER):
+            cast_states = {
+                state
+                for state in flow.States.values
+                if flow.stage_for_state(state) in {"cast", "publication"}
+            }
+            condition |= Q(state__in=cast_states)
+        condition |= Exists(
+            Checkpoint.objects.filter(
+                record_type=label, record_id=OuterRef("pk"), organization_id__in=content_orgs
+            ).exclude(reviewer=None)
+        )
+    if perms.is_expert(user):
+        own = {g.org_id for g in grants if g.org_type != OrgType.CAST}
+        assigned = Exists(
+            ReviewAssignment.objects.filter(
+                record_type=label, record_id=OuterRef("pk"), assignee_id=user.pk
+            ).exclude(status=AssignmentStatus.WITHDRAWN)
+        )
+        condition |= assigned & ~Q(organization_id__in=own) & ~Q(recommending_unit_id__in=own)
+    return qs.filter(condition)
+
+
+def get_visible_record(model: type[WorkflowRecord], pk: Any, *, user: Any) -> WorkflowRecord | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return visible_records(model, user=user).select_related("round").filter(pk=pk).first()
+
+
+def has_open_assignment(record: WorkflowRecord, user: Any, stage: str | None = None) -> bool:
+    qs = ReviewAssignment.objects.filter(
+        record_type=record.record_type(),
+        record_id=record.pk,
+        assignee_id=user.pk,
+        status=AssignmentStatus.OPEN,
+    )
+    if stage:
+        qs = qs.filter(stage=stage)
+    return qs.exists()
+
+
+def record_history(record: WorkflowRecord, *, user: Any) -> QuerySet:
+    """The audit events of a record the user may see, oldest first."""
+    return AuditEvent.objects.filter(
+        record_type=record.record_type(), record_id=record.pk
+    ).order_by("seq")
+
+
+def content_reviews(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]]:
+    """One entry per checkpoint stage of the record's flow, for the current revision.
+
+    status: ``required`` the stage the current state needs and not yet passed; ``passed``
+    or ``failed`` the latest verdict on the current revision; ``not_yet`` otherwise.
+    """
+    from .models import CheckpointStage, Verdict
+
+    flow = record.get_flow()
+    needed = flow.stage_for_state(record.state)
+    rows = list(
+        Checkpoint.objects.filter(record_type=record.record_type(), record_id=record.pk)
+        .select_related("reviewer", "organization")
+        .order_by("created_at", "pk")
+    )
+    result = []
+    for stage in flow.stages():
+        current = [
+            r for r in rows if r.stage == stage and r.revision_hash == record.current_revision_hash
+        ]
+        latest = current[-1] if current else None
+        if latest is not None and latest.verdict == Verdict.PASS:
+            status = "passed"
+        elif latest is not None and stage == needed:
+            status = "failed" if latest.verdict == Verdict.FAIL else "required"
+        elif stage == needed:
+            status = "required"
+        elif latest is not None:
+            status = "failed"
+        else:
+            status = "not_yet"
+        result.append(
+            {
+                "stage": stage,
+                "label": str(CheckpointStage(stage).label),
+                "status": status,
+                "findings": latest.findings if latest else [],
+                "reviewer": perms.user_label(latest.reviewer) if latest and latest.reviewer else "",
+                "organization": latest.organization.code if latest and latest.organization else "",
+                "opinion": latest.opinion if latest else "",
+                "revision": record.current_revision_hash,
+                "reviewed_at": latest.created_at.isoformat() if latest else None,
+            }
+        )
+    return result
+
+
+def my_assignments(*, user: Any, status: str | None = AssignmentStatus.OPEN) -> QuerySet:
+    """The user's own tasks ("my tasks"), soonest due first."""
+    qs = ReviewAssignment.objects.filter(assignee_id=user.pk)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("due_date", "pk")

@@ -1,0 +1,480 @@
+"""Every write of the engine. The transition function here is the only way a state changes.
+
+Each public function takes keyword-only arguments and an explicit ``actor``; its docstring
+lists its side effects in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions as perms
+from accounts.models import Role
+
+from .audit import audit_append
+from .exceptions import (
+    InvalidInput,
+    TransitionBlocked,
+    TransitionConflict,
+    TransitionForbidden,
+    UnknownTransition,
+)
+from .flows import OPINION_NONE, OPINION_REQUIRED, BaseFlow, RolePermission, Spec
+from .models import (
+    AssignmentStatus,
+    Checkpoint,
+    CheckpointStage,
+    ReviewAssignment,
+    Revision,
+    Severity,
+    Verdict,
+    WorkflowRecord,
+)
+
+OPINION_MAX_LENGTH = 5000
+
+
+@dataclass
+class TransitionContext:
+    """What a transition's conditions and body may read."""
+
+    record: Any
+    actor: Any
+    name: str
+    opinion: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    client_ip: str | None = None
+    now: dt.datetime = field(default_factory=timezone.now)
+    # Filled by the service for snapshotting transitions.
+    snapshot: dict[str, Any] | None = None
+    snapshot_hash: str = ""
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    # Extra audit data a flow's transition body may add.
+    audit_data: dict[str, Any] = field(default_factory=dict)
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _acting_membership(transition: Any, record: Any, actor: Any) -> tuple[str, str]:
+    """(organization code, role) the actor acted in, for the audit trail."""
+    permission = transition.permission
+    if isinstance(permission, RolePermission):
+        org_id = permission.org_id(record, actor)
+        for grant in perms.grants(actor):
+            if grant.role == permission.role and (org_id is None or grant.org_id == org_id):
+                return grant.org_code, grant.role
+        return "", permission.role
+    return "", ""
+
+
+def _stage_problem(flow: BaseFlow, stage: str) -> str | None:
+    """Why the stage's checkpoint has not passed for the current revision, or None."""
+    record = flow.record
+    label = str(CheckpointStage(stage).label)
+    if not record.current_revision_hash:
+        return _("%(stage)s尚未进行：记录还没有提交的版本") % {"stage": label}
+    latest = (
+        Checkpoint.objects.filter(
+            record_type=record.record_type(),
+            record_id=record.pk,
+            stage=stage,
+            revision_hash=record.current_revision_hash,
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if latest is None:
+        return _("%(stage)s尚未完成（当前版本）") % {"stage": label}
+    if latest.verdict != Verdict.PASS:
+        return _("%(stage)s未通过：%(opinion)s") % {"stage": label, "opinion": latest.opinion}
+    return None
+
+
+def _blocking_findings(findings: list[dict[str, Any]]) -> list[str]:
+    return [
+        _("内容含有禁止提交的词语“%(term)s”（%(field)s，第 %(pos)s 个字符起）")
+        % {"term": f["term"], "field": f["field"], "pos": f["start"] + 1}
+        for f in findings
+        if f["severity"] == Severity.BLOCK
+    ]
+
+
+def evaluate(flow: BaseFlow, transition: Any, ctx: TransitionContext, *, with_opinion: bool) -> list[str]:
+    """Every unmet condition of the transition, in words for the user."""
+    record = flow.record
+    s: Spec = BaseFlow.spec_of(transition)
+    reasons: list[str] = []
+    if s.window:
+        problem = record.round.window_problem(s.window, ctx.now)
+        if problem:
+            reasons.append(problem)
+    if with_opinion:
+        if s.opinion == OPINION_REQUIRED and not ctx.opinion.strip():
+            reasons.append(_("请填写意见"))
+        if len(ctx.opinion) > OPINION_MAX_LENGTH:
+            reasons.append(_("意见不得超过 %(n)s 个字符") % {"n": OPINION_MAX_LENGTH})
+    for check in s.checks:
+        reasons.extend(str(r) for r in check(flow, ctx))
+    if s.snapshot:
+        ctx.snapshot = record.content_snapshot()
+        ctx.snapshot_hash = content_hash(ctx.snapshot)
+        from .scanner import scan_fields
+
+        ctx.findings = scan_fields(record.scan_text())
+        reasons.extend(_blocking_findings(ctx.findings))
+    if s.checkpoint and s.checkpoint != "submission":
+        problem = _stage_problem(flow, s.checkpoint)
+        if problem:
+            reasons.append(problem)
+    return reasons
+
+
+def available_transitions(record: WorkflowRecord, user: Any) -> list[dict[str, Any]]:
+    """The transitions from the record's state that the user holds the permission for,
+    each with whether it can be taken now and, if not, every reason why."""
+    flow = record.get_flow()
+    result = []
+    for transition in flow.outgoing(record.state):
+        if not transition.has_perm(flow, user):
+            continue
+        s = BaseFlow.spec_of(transition)
+        ctx = TransitionContext(record=record, actor=user, name=transition.slug)
+        reasons = evaluate(flow, transition, ctx, with_opinion=False)
+        result.append(
+            {
+                "name": transition.slug,
+                "label": str(transition.label),
+                "target": transition.target,
+                "target_label": flow.state_label(transition.target),
+                "allowed": not reasons,
+                "blocked_reasons": reasons,
+                "opinion": s.opinion,
+                "bulk": s.bulk,
+            }
+        )
+    return result
+
+
+def transition(
+    record: WorkflowRecord,
+    name: str,
+    *,
+    actor: Any,
+    opinion: str = "",
+    data: dict[str, Any] | None = None,
+    client_ip: str | None = None,
+) -> WorkflowRecord:
+    """Move ``record`` along the transition ``name`` of its flow.
+
+    Side effects, in order, in one database transaction:
+    1. locks the record's row (SELECT … FOR UPDATE) and re-reads it;
+    2. refuses with TransitionConflict (409) if the transition is not available from the
+       locked row's state, TransitionForbidden (403) without the role and scope,
+       TransitionBlocked (400) listing every unmet condition;
+    3. for a snapshotting transition, stores a Revision and the automatic submission
+       checkpoint;
+    4. runs the flow's transition (which sets the state) and saves the record;
+    5. appends the audit event;
+    6. writes the outbox rows, whose delivery is enqueued on commit.
+    Returns the updated record.
+    """
+    model = type(record)
+    flow_class = model.flow_class
+    if name not in flow_class.all_transitions():
+        raise UnknownTransition(name)
+    if opinion is None:
+        opinion = ""
+    if not isinstance(opinion, str):
+        raise InvalidInput(_("意见必须是文本"))
+    with transaction.atomic():
+        locked = model.objects.select_for_update().select_related("round").get(pk=record.pk)
+        flow = locked.get_flow()
+        from_state = locked.state
+        found = flow_class.find(name, from_state)
+        if found is None:
+            raise TransitionConflict(
+                _("记录当前状态为“%(state)s”，无法执行“%(name)s”：可能已被他人处理，请刷新后重试")
+                % {"state": flow.state_label(from_state), "name": _label_of(flow_class, name)}
+            )
+        if not found.has_perm(flow, actor):
+            raise TransitionForbidden(
+                _("您没有权限执行“%(name)s”") % {"name": str(found.label)}
+            )
+        ctx = TransitionContext(
+            record=locked,
+            actor=actor,
+            name=name,
+            opinion=opinion.strip(),
+            data=dict(data or {}),
+            client_ip=client_ip,
+        )
+        s = BaseFlow.spec_of(found)
+        reasons = evaluate(flow, found, ctx, with_opinion=True)
+        if s.opinion == OPINION_NONE:
+            ctx.opinion = ""
+        if reasons:
+            raise TransitionBlocked(reasons)
+
+        revision: Revision | None = None
+        if s.snapshot:
+            revision = _store_revision(locked, ctx)
+        getattr(flow, name)(ctx)
+        to_state = locked.state
+        locked.save()
+
+        org_code, role = _acting_membership(found, locked, actor)
+        audit_data = dict(ctx.audit_data)
+        if revision is not None:
+            audit_data["revision"] = revision.number
+        if ctx.findings:
+            audit_data["findings"] = len(ctx.findings)
+        event = audit_append(
+            record_type=locked.record_type(),
+            record_id=locked.pk,
+            action=name,
+            actor=actor,
+            actor_org=org_code,
+            actor_role=role,
+            from_state=from_state,
+            to_state=to_state,
+            opinion=ctx.opinion,
+            data=audit_data,
+            revision_hash=locked.current_revision_hash,
+            client_ip=client_ip,
+        )
+        from notifications.services import notify_transition
+
+        notify_transition(record=locked, event=event, event_name=s.event or name, actor=actor)
+    return locked
+
+
+def _label_of(flow_class: type[BaseFlow], name: str) -> str:
+    transitions = flow_class.all_transitions().get(name) or []
+    return str(transitions[0].label) if transitions else name
+
+
+def _store_revision(record: WorkflowRecord, ctx: TransitionContext) -> Revision:
+    """Snapshot the content as the next revision, with the automatic submission checkpoint."""
+    number = (
+        Revision.objects.filter(record_type=record.record_type(), record_id=record.pk).count() + 1
+    )
+    revision = Revision.objects.create(
+        record_type=record.record_type(),
+        record_id=record.pk,
+        number=number,
+        content=ctx.snapshot,
+        content_hash=ctx.snapshot_hash,
+        created_by=ctx.actor,
+    )
+    record.current_revision_hash = ctx.snapshot_hash
+    Checkpoint.objects.create(
+        record_type=record.record_type(),
+        record_id=record.pk,
+        stage=CheckpointStage.SUBMISSION,
+        revision_hash=ctx.snapshot_hash,
+        findings=ctx.findings,
+        verdict=Verdict.PASS,
+        reviewer=None,
+        organization_id=record.organization_id,
+        opinion=_("自动扫描：无禁止提交的词语；发现 %(n)s 处需关注的词语") % {"n": len(ctx.findings)},
+    )
+    return revision
+
+
+def checkpoint_record(
+    record: WorkflowRecord,
+    *,
+    stage: str,
+    verdict: str,
+    opinion: str,
+    actor: Any,
+    client_ip: str | None = None,
+) -> Checkpoint:
+    """A content reviewer's verdict on the current revision at the stage the record needs.
+
+    Side effects, in order: locks the record; scans the current content; stores the
+    checkpoint; appends the audit event; writes the outbox rows (enqueued on commit).
+    """
+    model = type(record)
+    errors: list[str] = []
+    if stage not in CheckpointStage.values:
+        errors.append(_("未知的审核环节“%(stage)s”") % {"stage": stage})
+    if verdict not in Verdict.values:
+        errors.append(_("审核结论必须是 pass（通过）或 fail（不通过）"))
+    if not isinstance(opinion, str) or not opinion.strip():
+        errors.append(_("请填写审核意见"))
+    elif len(opinion) > OPINION_MAX_LENGTH:
+        errors.append(_("意见不得超过 %(n)s 个字符") % {"n": OPINION_MAX_LENGTH})
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=record.pk)
+        flow = locked.get_flow()
+        needed = flow.stage_for_state(locked.state)
+        if needed != stage:
+            raise TransitionConflict(
+                _("记录当前状态“%(state)s”不需要“%(stage)s”")
+                % {"state": flow.state_label(locked.state), "stage": CheckpointStage(stage).label}
+            )
+        org_id = flow.responsible_org_id(stage, locked)
+        if not perms.is_content_reviewer_in(actor, org_id):
+            raise TransitionForbidden(_("只有负责该环节的内容审核员可以作出审核结论"))
+        if not locked.current_revision_hash:
+            raise TransitionBlocked(_("记录还没有提交的版本，无法审核"))
+        from .scanner import scan_fields
+
+        findings = scan_fields(locked.scan_text())
+        checkpoint = Checkpoint.objects.create(
+            record_type=locked.record_type(),
+            record_id=locked.pk,
+            stage=stage,
+            revision_hash=locked.current_revision_hash,
+            findings=findings,
+            verdict=verdict,
+            reviewer=actor,
+            organization_id=org_id,
+            opinion=opinion.strip(),
+        )
+        org_code = next((g.org_code for g in perms.grants(actor) if g.org_id == org_id), "")
+        event = audit_append(
+            record_type=locked.record_type(),
+            record_id=locked.pk,
+            action=f"checkpoint_{verdict}",
+            actor=actor,
+            actor_org=org_code,
+            actor_role=Role.CONTENT_REVIEWER,
+            from_state=locked.state,
+            to_state=locked.state,
+            opinion=checkpoint.opinion,
+            data={"stage": stage, "findings": len(findings)},
+            revision_hash=locked.current_revision_hash,
+            client_ip=client_ip,
+        )
+        from notifications.services import notify_transition
+
+        notify_transition(record=locked, event=event, event_name=f"checkpoint_{verdict}", actor=actor)
+    return checkpoint
+
+
+def assignment_create(
+    record: WorkflowRecord,
+    *,
+    stage: str,
+    assignee: Any,
+    actor: Any,
+    due_date: dt.date | None = None,
+    client_ip: str | None = None,
+) -> ReviewAssignment:
+    """Give ``assignee`` a task on the record (e.g. an expert's review).
+
+    Side effects, in order: refuses unless the actor is CAST staff, the assignee an expert
+    without a conflict of interest and not already assigned; stores the assignment; appends
+    the audit event; writes the outbox rows.
+    """
+    if not perms.is_cast_staff(actor):
+        raise TransitionForbidden(_("只有中国科协工作人员可以分配评审任务"))
+    errors: list[str] = []
+    if not stage or len(stage) > 30:
+        errors.append(_("请指定评审环节"))
+    if not perms.has_role(assignee, Role.EXPERT):
+        errors.append(_("%(user)s 不是评审专家") % {"user": perms.user_label(assignee)})
+    conflict = perms.expert_conflict(assignee, record)
+    if conflict:
+        errors.append(f"{perms.user_label(assignee)}：{conflict}")
+    if due_date is not None and due_date < timezone.localdate():
+        errors.append(_("截止日期不能早于今天"))
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        if ReviewAssignment.objects.filter(
+            record_type=locked.record_type(),
+            record_id=locked.pk,
+            stage=stage,
+            assignee=assignee,
+            status=AssignmentStatus.OPEN,
+        ).exists():
+            raise InvalidInput(
+                _("%(user)s 已被分配该记录的此项任务") % {"user": perms.user_label(assignee)}
+            )
+        assignment = ReviewAssignment.objects.create(
+            record_type=locked.record_type(),
+            record_id=locked.pk,
+            stage=stage,
+            assignee=assignee,
+            assigned_by=actor,
+            due_date=due_date,
+        )
+        event = audit_append(
+            record_type=locked.record_type(),
+            record_id=locked.pk,
+            action="assign",
+            actor=actor,
+            actor_org=_cast_code(actor),
+            actor_role=Role.CAST_STAFF,
+            from_state=locked.state,
+            to_state=locked.state,
+            data={
+                "stage": stage,
+                "assignee": assignee.username,
+                "due_date": due_date.isoformat() if due_date else None,
+            },
+            revision_hash=locked.current_revision_hash,
+            client_ip=client_ip,
+        )
+        from notifications.services import notify_users
+
+        notify_users(
+            record=locked, event=event, event_name="assigned", users=[assignee], actor=actor
+        )
+    return assignment
+
+
+def assignment_complete(assignment: ReviewAssignment, *, actor: Any) -> ReviewAssignment:
+    """Mark the actor's own open assignment done. Side effects: the row's status; audit event."""
+    return _assignment_close(assignment, actor=actor, status=AssignmentStatus.DONE)
+
+
+def assignment_withdraw(assignment: ReviewAssignment, *, actor: Any) -> ReviewAssignment:
+    """CAST staff withdraw an open assignment. Side effects: the row's status; audit event."""
+    return _assignment_close(assignment, actor=actor, status=AssignmentStatus.WITHDRAWN)
+
+
+def _assignment_close(assignment: ReviewAssignment, *, actor: Any, status: str) -> ReviewAssignment:
+    with transaction.atomic():
+        locked = ReviewAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if status == AssignmentStatus.DONE and locked.assignee_id != actor.pk:
+            raise TransitionForbidden(_("只能完成分配给自己的任务"))
+        if status == AssignmentStatus.WITHDRAWN and not perms.is_cast_staff(actor):
+            raise TransitionForbidden(_("只有中国科协工作人员可以撤回评审任务"))
+        if locked.status != AssignmentStatus.OPEN:
+            raise TransitionConflict(_("该任务已不在待办状态"))
+        ReviewAssignment.objects.filter(pk=locked.pk).update(
+            status=status, completed_at=timezone.now()
+        )
+        locked.refresh_from_db()
+        audit_append(
+            record_type=locked.record_type,
+            record_id=locked.record_id,
+            action="assignment_done" if status == AssignmentStatus.DONE else "assignment_withdrawn",
+            actor=actor,
+            actor_org=_cast_code(actor),
+            actor_role=Role.EXPERT if status == AssignmentStatus.DONE else Role.CAST_STAFF,
+            data={"stage": locked.stage, "assignee": locked.assignee.username},
+        )
+    return locked
+
+
+def _cast_code(actor: Any) -> str:
+    return next((g.org_code for g in perms.grants(actor) if g.org_type == "cast"), "")

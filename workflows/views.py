@@ -1,0 +1,126 @@
+"""Pages of the engine: the generic record page, its action fragment, and "my tasks".
+
+Record-type apps include ``workflows/_actions.html`` and ``workflows/_history.html`` in their
+own pages with ``workflow_context(record, user)``; the POST views below serve them all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .api.mixins import client_ip
+from .exceptions import WorkflowError
+from .models import WorkflowRecord
+from .registry import get_record_model
+
+
+def _visible_or_404(record_type: str, pk: int, user: Any) -> WorkflowRecord:
+    model = get_record_model(record_type)
+    if model is None:
+        raise Http404
+    record = selectors.get_visible_record(model, pk, user=user)
+    if record is None:
+        raise Http404
+    return record
+
+
+def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
+    """What the action, content-review and history fragments need."""
+    flow = record.get_flow()
+    return {
+        "record": record,
+        "record_type": record.record_type(),
+        "state_label": flow.state_label(record.state),
+        "transitions": services.available_transitions(record, user),
+        "content_reviews": selectors.content_reviews(record, user=user),
+        "needed_stage": flow.stage_for_state(record.state),
+        "history": list(selectors.record_history(record, user=user)),
+        "state_labels": {value: str(label) for value, label in flow.States.choices},
+        "fields": [
+            (record._meta.get_field(name).verbose_name, getattr(record, name))
+            for name in record.content_fields
+        ],
+    }
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    from notifications.models import Channel, Notification
+
+    tasks = list(selectors.my_assignments(user=request.user)[:20])
+    unread = Notification.objects.filter(
+        recipient=request.user, channel=Channel.IN_APP, read_at__isnull=True
+    ).count()
+    return render(request, "workflows/home.html", {"tasks": tasks, "unread": unread})
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    tasks = list(selectors.my_assignments(user=request.user, status=None))
+    return render(request, "workflows/tasks.html", {"tasks": tasks})
+
+
+@login_required
+def record_detail(request: HttpRequest, record_type: str, pk: int) -> HttpResponse:
+    record = _visible_or_404(record_type, pk, request.user)
+    return render(request, "workflows/record.html", workflow_context(record, request.user))
+
+
+@login_required
+@require_POST
+def record_transition(request: HttpRequest, record_type: str, pk: int, name: str) -> HttpResponse:
+    record = _visible_or_404(record_type, pk, request.user)
+    try:
+        services.transition(
+            record,
+            name,
+            actor=request.user,
+            opinion=request.POST.get("opinion", ""),
+            client_ip=client_ip(request),
+        )
+    except WorkflowError as exc:
+        for error in exc.errors:
+            messages.error(request, error)
+    else:
+        messages.success(request, _("操作已完成"))
+    return _back(request, record_type, pk)
+
+
+def _back(request: HttpRequest, record_type: str, pk: int) -> HttpResponse:
+    """Back to the page the form was on (same host only), else the generic record page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("workflows:record", record_type=record_type, pk=pk)
+
+
+@login_required
+@require_POST
+def record_content_review(request: HttpRequest, record_type: str, pk: int) -> HttpResponse:
+    record = _visible_or_404(record_type, pk, request.user)
+    try:
+        services.checkpoint_record(
+            record,
+            stage=request.POST.get("stage", ""),
+            verdict=request.POST.get("verdict", ""),
+            opinion=request.POST.get("opinion", ""),
+            actor=request.user,
+            client_ip=client_ip(request),
+        )
+    except WorkflowError as exc:
+        for error in exc.errors:
+            messages.error(request, error)
+    else:
+        messages.success(request, _("内容审核结论已记录"))
+    return _back(request, record_type, pk)
