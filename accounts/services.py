@@ -48,7 +48,8 @@ def _read_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise OrganizationImportError([_("文件不是 UTF-8 编码（第 %(pos)s 字节）") % {"pos": exc.start}]) from exc
+        line = raw[: exc.start].count(b"\n") + 1
+        raise OrganizationImportError([_("第 %(line)s 行：文件不是 UTF-8 编码（第 %(pos)s 字节）") % {"line": line, "pos": exc.start + 1}]) from exc
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
@@ -100,7 +101,9 @@ def _parse(rows: list[tuple[str, dict[str, Any]]]) -> tuple[list[OrgRow], list[s
         name = str(raw.get("name") or "").strip()
         type_ = str(raw.get("type") or "").strip()
         parent = str(raw.get("parent") or "").strip()
-        pilot_raw = raw.get("pilot_county", "")
+        pilot_raw = raw.get("pilot_county")
+        if pilot_raw is None:  # a missing column or a JSON null: not a pilot county
+            pilot_raw = ""
         where = {"line": line}
         if not code:
             errors.append(_("%(line)s，字段 code：不能为空") % where)
@@ -170,10 +173,19 @@ def organizations_import(*, path: Path, actor: Any = None) -> dict[str, int]:
             )
     roots = sorted(c for c, t in type_of.items() if t == OrgType.CAST)
     if len(roots) > 1:
-        errors.append(
-            _("只能有一个中国科协根组织，发现 %(n)s 个：%(codes)s")
-            % {"n": len(roots), "codes": ", ".join(roots)}
-        )
+        # Blame the file's lines that declare a root; an existing root the file keeps is not.
+        kept = next((c for c in roots if c in existing and existing[c].type == OrgType.CAST), None)
+        lines = [r.line for r in rows if r.type == OrgType.CAST and r.code != kept]
+        message = _("只能有一个中国科协根组织，发现 %(n)s 个：%(codes)s") % {
+            "n": len(roots),
+            "codes": ", ".join(roots),
+        }
+        if lines:
+            message = _("%(line)s，字段 type：%(message)s") % {
+                "line": "、".join(lines),
+                "message": message,
+            }
+        errors.append(message)
     if errors:
         raise OrganizationImportError(errors)
     created = updated = 0

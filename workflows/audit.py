@@ -165,11 +165,25 @@ def verify_chain() -> tuple[int, ChainProblem | None]:
         expected_seq += 1
         count += 1
     head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_seq != count or head.last_hash != expected_prev):
+    if head is not None and head.last_seq > count:
         return count, ChainProblem(
             head.last_seq,
             None,
             f"the chain ends at seq {count} but its head records seq {head.last_seq}: "
             "events were removed from the end",
+        )
+    if head is not None and head.last_seq < count:
+        return count, ChainProblem(
+            head.last_seq + 1,
+            None,
+            f"the chain ends at seq {count} but its head records seq {head.last_seq}: "
+            "events were added without moving the head",
+        )
+    if head is not None and head.last_hash != expected_prev:
+        return count, ChainProblem(
+            count,
+            None,
+            f"the last event (seq {count}) does not match the hash its head records: "
+            "the end of the chain was rewritten",
         )
     return count, None
