@@ -165,7 +165,7 @@ def organizations_import(*, path: Path, actor: Any = None) -> dict[str, int]:
         while node and node not in path_codes:
             path_codes.append(node)
             node = parent_of.get(node, "")
-        if node == r.code and r.code not in reported:
+        if r.code and node == r.code and r.code not in reported:
             reported.update(path_codes)
             errors.append(
                 _("%(line)s，字段 parent：上级关系形成循环：%(cycle)s")

@@ -70,6 +70,8 @@ setup() {
 
 run() {
     setup
+    local celery="eager (no broker: tasks run in the web process)"
+    [ -n "${CELERY_BROKER_URL:-}" ] && celery="broker $CELERY_BROKER_URL (start a worker: make worker)"
     say "Zhihui Workflow: http://127.0.0.1:$PORT/login/  (Ctrl-C stops it)"
     cat <<EOF
     Log in as any of these demo users, password '${DEMO_PASSWORD:-zhihui-demo}':
@@ -80,7 +82,7 @@ run() {
       content_cast        content reviewer, CAST
       expert_1            expert, CAST
       auditor             auditor, CAST (reads everything, changes nothing)
-    Database: ${DATABASE_URL:-db.sqlite3 (SQLite)}; Celery: ${CELERY_BROKER_URL:+broker $CELERY_BROKER_URL}${CELERY_BROKER_URL:-eager (no broker)}
+    Database: ${DATABASE_URL:-db.sqlite3 (SQLite)}; Celery: $celery
 EOF
     exec "$BIN/python" manage.py runserver "127.0.0.1:$PORT"
 }

@@ -20,7 +20,7 @@ import re
 import threading
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain
 
@@ -96,12 +96,14 @@ class _CharTable(dict):
 
 
 class _RunTable(dict):
-    """Run of non-plain, already case-folded characters → same-length stand-in string.
+    """Run of non-plain, already case-folded characters → stand-in string.
 
-    Each character becomes its one-character normal form, ``_DROPPED`` or ``_EXPANDS``.
-    Keeping the length lets the fast path locate dropped characters with ``str.split``
-    instead of a Python loop. Runs repeat a lot ("，", "。", " ", "、"), hence the cache,
-    which ``map(table.__getitem__, runs)`` hits without running any Python code.
+    The stand-in is empty when every character of the run is dropped, which is what runs
+    nearly always are ("，", "。", " ", "、"); the fast path then needs nothing but lengths.
+    Otherwise it has the run's length, each character replaced by its one-character normal
+    form, ``_DROPPED`` or ``_EXPANDS``, so that dropped characters can still be located with
+    ``str.split``. Runs repeat a lot, hence the cache, which ``map(table.__getitem__, runs)``
+    hits without running any Python code.
     """
 
     def __missing__(self, run: str) -> str:
@@ -113,6 +115,8 @@ class _RunTable(dict):
             else:
                 parts.append(_EXPANDS if value else _DROPPED)
         stand_in = "".join(parts)
+        if stand_in == _DROPPED * len(run):
+            stand_in = ""
         if len(run) <= _RUN_CACHE_MAX_RUN and len(self) < _RUN_CACHE_LIMIT:
             self[run] = stand_in
         return stand_in
@@ -125,25 +129,33 @@ _RUNS = _RunTable()
 class _Positions:
     """Maps an index in the normalized text to the index in the original text it came from.
 
-    Either ``gaps`` is set (normalization only dropped characters, the common case):
-    ``gaps[k]`` is how many kept characters precede the k-th dropped one, so normalized
-    index j came from j plus the number of dropped characters before it, found by bisection;
-    storing one number per dropped character keeps the fast path free of per-character
-    Python work. Or ``index`` is set: an explicit list, needed when a character expanded.
+    When normalization only dropped characters (the common case) the map is stored per run
+    of dropped characters, not per character, so building it needs no per-character Python
+    work: ``kept_before[r]`` is how many kept characters precede dropped run r and
+    ``dropped_through[r + 1]`` how many characters runs 0..r dropped in total. Normalized
+    index j then came from j plus the characters dropped by the runs before it, found by
+    bisection. When some character expanded to several, ``index`` is an explicit list.
     """
 
-    __slots__ = ("gaps", "index", "length")
+    __slots__ = ("dropped_through", "index", "kept_before", "length")
 
-    def __init__(self, length: int, gaps: list[int] | None, index: list[int] | None) -> None:
+    def __init__(
+        self,
+        length: int,
+        kept_before: list[int],
+        dropped_through: Sequence[int],
+        index: list[int] | None = None,
+    ) -> None:
         self.length = length
-        self.gaps = gaps
+        self.kept_before = kept_before
+        self.dropped_through = dropped_through
         self.index = index
 
     def original(self, position: int) -> int:
         """Original index of normalized character ``position``."""
         if self.index is not None:
             return self.index[position]
-        return position + bisect_right(self.gaps, position)
+        return position + self.dropped_through[bisect_right(self.kept_before, position)]
 
     def to_list(self) -> list[int]:
         """The original index of every normalized character, as a list."""
@@ -152,15 +164,12 @@ class _Positions:
         starts: list[int] = []
         stops: list[int] = []
         kept = 0
-        for gap, kept_through in enumerate(chain(self.gaps, [self.length])):
+        for run, kept_through in enumerate(chain(self.kept_before, [self.length])):
             if kept_through > kept:
-                starts.append(kept + gap)
-                stops.append(kept_through + gap)
+                starts.append(kept + self.dropped_through[run])
+                stops.append(kept_through + self.dropped_through[run])
             kept = kept_through
         return list(chain.from_iterable(map(range, starts, stops)))
-
-
-_NO_GAPS: list[int] = []
 
 
 def _normalize(text: str) -> tuple[str, _Positions]:
@@ -168,19 +177,31 @@ def _normalize(text: str) -> tuple[str, _Positions]:
     folded = text.casefold()
     # Case folding is per character, so equal lengths mean every character folded to one.
     if len(folded) == len(text):
+        # Even items are runs of plain characters (already normal), odd items the runs of
+        # everything else between them.
         parts = _OTHER_RUNS.split(folded)
         if len(parts) == 1:
-            return folded, _Positions(len(folded), _NO_GAPS, None)
-        # Odd items are the runs of non-plain characters; swap in their stand-ins in C.
-        parts[1::2] = map(_RUNS.__getitem__, parts[1::2])
-        stand_in = "".join(parts)
-        if _EXPANDS not in stand_in:
-            if _DROPPED not in stand_in:
-                return stand_in, _Positions(len(stand_in), _NO_GAPS, None)
-            kept_pieces = stand_in.split(_DROPPED)
-            gaps = list(accumulate(map(len, kept_pieces)))
-            length = gaps.pop()
-            return "".join(kept_pieces), _Positions(length, gaps, None)
+            return folded, _Positions(len(folded), [], [0])
+        runs = parts[1::2]
+        stand_ins = list(map(_RUNS.__getitem__, runs))
+        if not any(stand_ins):
+            # Every run was separators only: the text is the plain runs joined.
+            plain = parts[0::2]
+            kept_before = list(accumulate(map(len, plain)))
+            length = kept_before.pop()
+            dropped_through = [0, *accumulate(map(len, runs))]
+            return "".join(plain), _Positions(length, kept_before, dropped_through)
+        parts[1::2] = [
+            stand_in or _DROPPED * len(run) for stand_in, run in zip(stand_ins, runs, strict=True)
+        ]
+        stand_in_text = "".join(parts)
+        if _EXPANDS not in stand_in_text:
+            # Treat every dropped character as a run of its own.
+            kept_pieces = stand_in_text.split(_DROPPED)
+            kept_before = list(accumulate(map(len, kept_pieces)))
+            length = kept_before.pop()
+            dropped_through = range(len(kept_pieces))
+            return "".join(kept_pieces), _Positions(length, kept_before, dropped_through)
     return _normalize_by_char(text)
 
 
@@ -195,7 +216,7 @@ def _normalize_by_char(text: str) -> tuple[str, _Positions]:
         if value:
             pieces.append(value)
             index.extend([position] * len(value))
-    return "".join(pieces), _Positions(len(index), None, index)
+    return "".join(pieces), _Positions(len(index), [], [0], index)
 
 
 def normalize(text: str) -> tuple[str, list[int]]:
@@ -278,7 +299,8 @@ class Scanner:
             char_offset = _char_offsets(encoded, {end - entry[0] + 1 for end, entry in hits})
         # This loop runs once per hit, so it avoids method calls: positions are mapped
         # inline, and findings are sorted as plain tuples before becoming objects.
-        gaps, index = positions.gaps, positions.index
+        kept_before, dropped_through = positions.kept_before, positions.dropped_through
+        index = positions.index
         rows: list[tuple[int, int, str, str, str]] = []
         for end_byte, (byte_length, char_length, entries) in hits:
             first = end_byte - byte_length + 1
@@ -286,8 +308,8 @@ class Scanner:
                 first = char_offset[first]
             last = first + char_length - 1
             if index is None:
-                start = first + bisect_right(gaps, first)
-                end = last + bisect_right(gaps, last) + 1
+                start = first + dropped_through[bisect_right(kept_before, first)]
+                end = last + dropped_through[bisect_right(kept_before, last)] + 1
             else:
                 start = index[first]
                 end = index[last] + 1

@@ -6,7 +6,7 @@ from django.db import migrations
 TRIGGER_SQL = """
 CREATE OR REPLACE FUNCTION workflows_auditevent_refuse() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit events are append-only: % refused', TG_OP;
+    RAISE EXCEPTION USING MESSAGE = 'audit events are append-only: ' || TG_OP || ' refused';
 END;
 $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS workflows_auditevent_append_only ON workflows_auditevent;
