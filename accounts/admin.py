@@ -23,3 +23,10 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["type", "pilot_county"]
     search_fields = ["code", "name"]
     readonly_fields = ["recommending_unit"]
+
+    def save_model(self, request, obj, form, change):
+        from .services import recompute_recommending_units
+
+        super().save_model(request, obj, form, change)
+        # Moving or retyping one organization can change the recommending unit of a subtree.
+        recompute_recommending_units()

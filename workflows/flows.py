@@ -208,3 +208,20 @@ STAGE_PENDING_LABEL = {
     "cast": _("中国科协内容审核"),
     "publication": _("发布前内容审核"),
 }
+
+
+# Audit actions that are not transitions of a flow.
+ENGINE_ACTION_LABELS = {
+    "checkpoint_pass": _("内容审核通过"),
+    "checkpoint_fail": _("内容审核不通过"),
+    "assign": _("分配评审任务"),
+    "assignment_done": _("完成评审任务"),
+    "assignment_withdrawn": _("撤回评审任务"),
+}
+
+
+def action_label(flow_class: type[BaseFlow], action: str) -> str:
+    transitions = flow_class.all_transitions().get(action)
+    if transitions:
+        return str(transitions[0].label)
+    return str(ENGINE_ACTION_LABELS.get(action, action))

@@ -103,6 +103,7 @@ def _parse_criteria(errors: list[str], key: str, value: Any) -> list[Criterion]:
         return []
     criteria: list[Criterion] = []
     seen: set[str] = set()
+    errors_before = len(errors)
     for i, item in enumerate(value):
         where = f"{key}[{i}]"
         if not isinstance(item, dict) or set(item) != {"key", "label", "weight"}:
@@ -114,7 +115,7 @@ def _parse_criteria(errors: list[str], key: str, value: Any) -> list[Criterion]:
         seen.add(item["key"])
         _check_int(errors, f"{where}.weight", item["weight"], 1, 100)
         criteria.append(Criterion(item["key"], str(item["label"]), item["weight"]))
-    if criteria and not errors and sum(c.weight for c in criteria) != 100:
+    if criteria and len(errors) == errors_before and sum(c.weight for c in criteria) != 100:
         errors.append(_("设置项 %(key)s 的权重之和必须为 100") % {"key": key})
     return criteria
 
@@ -174,6 +175,9 @@ def parse_round_settings(kind: str, raw: dict[str, Any]) -> Any:
                     errors.append(_("设置项 thresholds.%(cat)s 必须是对象") % {"cat": cat})
                     continue
                 for rule, n in rules.items():
+                    if rule not in merged_t[cat]:
+                        errors.append(_("未知的设置项：%(key)s") % {"key": f"thresholds.{cat}.{rule}"})
+                        continue
                     _check_int(errors, f"thresholds.{cat}.{rule}", n, 0, 1_000_000)
                 merged_t[cat] = {**merged_t.get(cat, {}), **rules}
             values[key] = merged_t

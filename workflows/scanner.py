@@ -75,9 +75,7 @@ def _fold(chars: str) -> str:
     string that is not NFKC. This mirrors Unicode's NFKC_Casefold closely enough for word
     matching.
     """
-    folded = unicodedata.normalize(
-        "NFKC", unicodedata.normalize("NFKC", chars).casefold()
-    )
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", chars).casefold())
     if folded.isascii() and folded.isalnum():
         return folded
     return "".join(c for c in folded if unicodedata.category(c) not in _DROPPED_CATEGORIES)
@@ -150,12 +148,6 @@ class _Positions:
         self.kept_before = kept_before
         self.dropped_through = dropped_through
         self.index = index
-
-    def original(self, position: int) -> int:
-        """Original index of normalized character ``position``."""
-        if self.index is not None:
-            return self.index[position]
-        return position + self.dropped_through[bisect_right(self.kept_before, position)]
 
     def to_list(self) -> list[int]:
         """The original index of every normalized character, as a list."""
@@ -234,7 +226,7 @@ def normalize(text: str) -> tuple[str, list[int]]:
     return normalized, positions.to_list()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One occurrence of a term; ``start``/``end`` index the original text, end exclusive."""
 
@@ -275,18 +267,18 @@ class Scanner:
             encoded = key.encode("utf-8", "surrogatepass")
             entry: _Entry = (len(encoded), len(key), tuple(sorted(set(entries))))
             self._automaton.add_word(encoded.decode("latin-1"), entry)
-        self.size = len(grouped)
-        if self.size:
+        self._size = len(grouped)
+        if self._size:
             self._automaton.make_automaton()
 
     def __len__(self) -> int:
         """Number of distinct normalized terms."""
-        return self.size
+        return self._size
 
     def scan(self, text: str) -> list[Finding]:
         """Every occurrence of every term in ``text`` (overlapping ones included), sorted by
         ``(start, end, term)``, with positions in ``text`` itself."""
-        if not self.size or not text:
+        if not self._size or not text:
             return []
         normalized, positions = _normalize(text)
         encoded = normalized.encode("utf-8", "surrogatepass")
@@ -366,9 +358,7 @@ def current_scanner() -> Scanner:
         cached = _scanner_cache
         if cached is not None and cached[0] == key:
             return cached[1]
-        rows = SensitiveTerm.objects.filter(active=True).values_list(
-            "term", "category", "severity"
-        )
+        rows = SensitiveTerm.objects.filter(active=True).values_list("term", "category", "severity")
         scanner = Scanner(rows)
         _scanner_cache = (key, scanner)
         return scanner

@@ -98,6 +98,29 @@ def record_history(record: WorkflowRecord, *, user: Any) -> QuerySet:
     ).order_by("seq")
 
 
+def history_entries(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]]:
+    """The record's audit events with labels for people: action, states, stage."""
+    from .flows import action_label
+    from .models import CheckpointStage
+
+    flow = record.flow_class
+    entries = []
+    for event in record_history(record, user=user):
+        stage = (event.data or {}).get("stage")
+        entries.append(
+            {
+                "event": event,
+                "action_label": action_label(flow, event.action),
+                "from_label": flow.state_label(event.from_state) if event.from_state else "",
+                "to_label": flow.state_label(event.to_state) if event.to_state else "",
+                "stage_label": str(CheckpointStage(stage).label)
+                if stage in CheckpointStage.values
+                else (stage or ""),
+            }
+        )
+    return entries
+
+
 def content_reviews(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]]:
     """One entry per checkpoint stage of the record's flow, for the current revision.
 

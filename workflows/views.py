@@ -43,7 +43,7 @@ def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
         "transitions": services.available_transitions(record, user),
         "content_reviews": selectors.content_reviews(record, user=user),
         "needed_stage": flow.stage_for_state(record.state),
-        "history": list(selectors.record_history(record, user=user)),
+        "history": selectors.history_entries(record, user=user),
         "state_labels": {value: str(label) for value, label in flow.States.choices},
         "fields": [
             (record._meta.get_field(name).verbose_name, getattr(record, name))

@@ -117,16 +117,6 @@ def test_expert_conflict(users, orgs, username, code, expected):
     assert perms.expert_conflict(users[username], record_of(orgs, code)) == expected
 
 
-def test_expert_conflict_message_in_english(users, orgs):
-    from django.utils import translation
-
-    with translation.override("en"):
-        message = perms.expert_conflict(users["expert_5"], record_of(orgs, "CSF-BR1"))
-
-    # locale/en has no catalog yet: the Chinese source text is what English speakers get.
-    assert message == "利益冲突：专家所在单位即该记录的推荐单位"
-
-
 def test_grants_are_read_once_per_user_object(users, orgs, django_assert_num_queries):
     expert = User.objects.get(username="expert_5")
     record = record_of(orgs, "CSF-BR1")

@@ -81,7 +81,9 @@ class WorkflowActionsMixin:
     def history(self, request: Request, pk: Any = None) -> Response:
         record = self.get_object()
         events = selectors.record_history(record, user=request.user)
-        return Response(AuditEventSerializer(events, many=True).data)
+        return Response(
+            AuditEventSerializer(events, many=True, context={"flow_class": record.flow_class}).data
+        )
 
     @extend_schema(
         methods=["GET"], responses=ContentReviewSerializer(many=True)

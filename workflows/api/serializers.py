@@ -23,14 +23,34 @@ class TransitionRequestSerializer(serializers.Serializer):
 
 class AuditEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_name")
+    action_label = serializers.SerializerMethodField()
+    from_state_label = serializers.SerializerMethodField()
+    to_state_label = serializers.SerializerMethodField()
+
+    def _flow(self):
+        return self.context["flow_class"]
+
+    def get_action_label(self, obj: AuditEvent) -> str:
+        from workflows.flows import action_label
+
+        return action_label(self._flow(), obj.action)
+
+    def get_from_state_label(self, obj: AuditEvent) -> str:
+        return self._flow().state_label(obj.from_state) if obj.from_state else ""
+
+    def get_to_state_label(self, obj: AuditEvent) -> str:
+        return self._flow().state_label(obj.to_state) if obj.to_state else ""
 
     class Meta:
         model = AuditEvent
         fields = [
             "seq",
             "action",
+            "action_label",
             "from_state",
+            "from_state_label",
             "to_state",
+            "to_state_label",
             "actor",
             "actor_org",
             "actor_role",
