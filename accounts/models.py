@@ -16,9 +16,7 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("姓名"), max_length=100, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
-    language = models.CharField(
-        _("界面语言"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
-    )
+    language = models.CharField(_("界面语言"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
 
     class Meta:
         verbose_name = _("用户")
@@ -104,9 +102,7 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(
-        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="memberships"
-    )
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(
         Organization,
         verbose_name=_("组织"),
@@ -119,11 +115,7 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("成员身份")
         verbose_name_plural = _("成员身份")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "organization", "role"], name="unique_membership"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "organization", "role"], name="unique_membership")]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.organization.code}"

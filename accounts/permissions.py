@@ -37,9 +37,9 @@ def grants(user: Any) -> tuple[Grant, ...]:
     if cached is None:
         cached = tuple(
             Grant(role, org_id, org_type, org_code)
-            for role, org_id, org_type, org_code in Membership.objects.filter(
-                user_id=user.pk
-            ).values_list("role", "organization_id", "organization__type", "organization__code")
+            for role, org_id, org_type, org_code in Membership.objects.filter(user_id=user.pk).values_list(
+                "role", "organization_id", "organization__type", "organization__code"
+            )
         )
         setattr(user, _CACHE_ATTR, cached)
     return cached
@@ -106,7 +106,7 @@ def expert_conflict(user: Any, record: Any) -> str | None:
     return None
 
 
-def user_label(user: "User | None") -> str:
+def user_label(user: User | None) -> str:
     if user is None:
         return ""
     return user.display_name or user.username

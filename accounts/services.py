@@ -44,17 +44,23 @@ def _read_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise OrganizationImportError([_("无法读取文件 %(path)s：%(error)s") % {"path": path, "error": exc.strerror}]) from exc
+        raise OrganizationImportError(
+            [_("无法读取文件 %(path)s：%(error)s") % {"path": path, "error": exc.strerror}]
+        ) from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise OrganizationImportError([_("第 %(line)s 行：文件不是 UTF-8 编码（第 %(pos)s 字节）") % {"line": line, "pos": exc.start + 1}]) from exc
+        raise OrganizationImportError(
+            [_("第 %(line)s 行：文件不是 UTF-8 编码（第 %(pos)s 字节）") % {"line": line, "pos": exc.start + 1}]
+        ) from exc
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise OrganizationImportError([_("第 %(line)s 行：JSON 格式错误：%(msg)s") % {"line": exc.lineno, "msg": exc.msg}]) from exc
+            raise OrganizationImportError(
+                [_("第 %(line)s 行：JSON 格式错误：%(msg)s") % {"line": exc.lineno, "msg": exc.msg}]
+            ) from exc
         if isinstance(data, dict) and "organizations" in data:
             data = data["organizations"]
         if not isinstance(data, list):
@@ -108,9 +114,14 @@ def _parse(rows: list[tuple[str, dict[str, Any]]]) -> tuple[list[OrgRow], list[s
         if not code:
             errors.append(_("%(line)s，字段 code：不能为空") % where)
         elif len(code) > 50 or not all(c.isalnum() or c in "-_." for c in code):
-            errors.append(_("%(line)s，字段 code：“%(value)s”只能由字母、数字和 - _ . 组成，最长 50 个字符") % {**where, "value": code})
+            errors.append(
+                _("%(line)s，字段 code：“%(value)s”只能由字母、数字和 - _ . 组成，最长 50 个字符")
+                % {**where, "value": code}
+            )
         elif code in seen:
-            errors.append(_("%(line)s，字段 code：“%(value)s”与%(other)s重复") % {**where, "value": code, "other": seen[code]})
+            errors.append(
+                _("%(line)s，字段 code：“%(value)s”与%(other)s重复") % {**where, "value": code, "other": seen[code]}
+            )
         else:
             seen[code] = line
         if not name:
@@ -118,7 +129,10 @@ def _parse(rows: list[tuple[str, dict[str, Any]]]) -> tuple[list[OrgRow], list[s
         elif len(name) > 200:
             errors.append(_("%(line)s，字段 name：不能超过 200 个字符") % where)
         if type_ not in OrgType.values:
-            errors.append(_("%(line)s，字段 type：未知的类型“%(value)s”（可选：%(choices)s）") % {**where, "value": type_, "choices": ", ".join(OrgType.values)})
+            errors.append(
+                _("%(line)s，字段 type：未知的类型“%(value)s”（可选：%(choices)s）")
+                % {**where, "value": type_, "choices": ", ".join(OrgType.values)}
+            )
         if isinstance(pilot_raw, bool):
             pilot = pilot_raw
         elif str(pilot_raw).strip().lower() in _TRUE:
@@ -250,7 +264,9 @@ def member_create(
     if org is None:
         errors.append(_("组织代码“%(code)s”不存在") % {"code": org_code})
     if role not in Role.values:
-        errors.append(_("未知的角色“%(role)s”（可选：%(choices)s）") % {"role": role, "choices": ", ".join(Role.values)})
+        errors.append(
+            _("未知的角色“%(role)s”（可选：%(choices)s）") % {"role": role, "choices": ", ".join(Role.values)}
+        )
     elif org is not None and role in (Role.CAST_STAFF, Role.AUDITOR) and org.type != OrgType.CAST:
         errors.append(_("角色“%(role)s”只能属于中国科协") % {"role": role})
     if email:

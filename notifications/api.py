@@ -43,9 +43,7 @@ class InboxView(APIView):
 
     @extend_schema(responses=NotificationSerializer(many=True))
     def get(self, request: Request) -> Response:
-        qs = Notification.objects.filter(recipient=request.user, channel=Channel.IN_APP).order_by(
-            "-created_at", "-pk"
-        )
+        qs = Notification.objects.filter(recipient=request.user, channel=Channel.IN_APP).order_by("-created_at", "-pk")
         paginator = InboxPagination()
         paginator.unread_count = qs.filter(read_at__isnull=True).count()
         page = paginator.paginate_queryset(qs, request, view=self)
@@ -53,7 +51,9 @@ class InboxView(APIView):
 
 
 class InboxReadView(APIView):
-    @extend_schema(request=None, responses=inline_serializer("InboxReadResult", {"updated": serializers.IntegerField()}))
+    @extend_schema(
+        request=None, responses=inline_serializer("InboxReadResult", {"updated": serializers.IntegerField()})
+    )
     def post(self, request: Request, pk: int) -> Response:
         if not Notification.objects.filter(pk=pk, recipient=request.user, channel=Channel.IN_APP).exists():
             from django.http import Http404
@@ -63,6 +63,8 @@ class InboxReadView(APIView):
 
 
 class InboxReadAllView(APIView):
-    @extend_schema(request=None, responses=inline_serializer("InboxReadAllResult", {"updated": serializers.IntegerField()}))
+    @extend_schema(
+        request=None, responses=inline_serializer("InboxReadAllResult", {"updated": serializers.IntegerField()})
+    )
     def post(self, request: Request) -> Response:
         return Response({"updated": services.inbox_mark_all_read(user=request.user)})

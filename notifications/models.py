@@ -30,9 +30,7 @@ class Notification(models.Model):
     message_key = models.CharField(_("消息类型"), max_length=60)
     context = models.JSONField(_("内容参数"), default=dict)
     dedup_key = models.CharField(_("去重键"), max_length=200, unique=True)
-    status = models.CharField(
-        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

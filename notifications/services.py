@@ -21,19 +21,13 @@ def _audience_users(record: Any, audience: str) -> list[Any]:
     if audience == rules.APPLICANTS:
         memberships = memberships.filter(organization_id=record.organization_id, role=Role.APPLICANT)
     elif audience in (rules.RECOMMENDER_REVIEWERS, rules.RECOMMENDER_UNIT):
-        memberships = memberships.filter(
-            organization_id=record.recommending_unit_id, role=Role.SOCIETY_REVIEWER
-        )
+        memberships = memberships.filter(organization_id=record.recommending_unit_id, role=Role.SOCIETY_REVIEWER)
     elif audience == rules.RECOMMENDER_CONTENT:
-        memberships = memberships.filter(
-            organization_id=record.recommending_unit_id, role=Role.CONTENT_REVIEWER
-        )
+        memberships = memberships.filter(organization_id=record.recommending_unit_id, role=Role.CONTENT_REVIEWER)
     elif audience == rules.CAST_STAFF:
         memberships = memberships.filter(organization__type=OrgType.CAST, role=Role.CAST_STAFF)
     elif audience == rules.CAST_CONTENT:
-        memberships = memberships.filter(
-            organization__type=OrgType.CAST, role=Role.CONTENT_REVIEWER
-        )
+        memberships = memberships.filter(organization__type=OrgType.CAST, role=Role.CONTENT_REVIEWER)
     else:
         raise ValueError(f"unknown audience {audience}")
     return list(User.objects.filter(pk__in=memberships.values("user_id"), is_active=True))
@@ -49,14 +43,10 @@ def notify_transition(*, record: Any, event: Any, event_name: str, actor: Any) -
     for audience in rules.WHO_HEARS.get(event_name, ()):
         for user in _audience_users(record, audience):
             users.setdefault(user.pk, user)
-    return notify_users(
-        record=record, event=event, event_name=event_name, users=list(users.values()), actor=actor
-    )
+    return notify_users(record=record, event=event, event_name=event_name, users=list(users.values()), actor=actor)
 
 
-def notify_users(
-    *, record: Any, event: Any, event_name: str, users: list[Any], actor: Any
-) -> list[Notification]:
+def notify_users(*, record: Any, event: Any, event_name: str, users: list[Any], actor: Any) -> list[Notification]:
     """Write one in-app row and (where the user has an address) one e-mail row per user.
 
     Side effects, in order: inserts the rows in the caller's transaction; registers their
@@ -102,9 +92,7 @@ def notify_users(
         return []
     created = Notification.objects.bulk_create(rows)
     if any(r.pk is None for r in created):  # backends that return no ids (none of ours)
-        created = list(
-            Notification.objects.filter(dedup_key__in=[r.dedup_key for r in rows])
-        )
+        created = list(Notification.objects.filter(dedup_key__in=[r.dedup_key for r in rows]))
     email_ids = [r.pk for r in created if r.channel == Channel.EMAIL]
     if email_ids:
         transaction.on_commit(lambda: enqueue_delivery(email_ids))
@@ -134,6 +122,6 @@ def inbox_mark_read(*, user: Any, notification_id: int) -> int:
 
 
 def inbox_mark_all_read(*, user: Any) -> int:
-    return Notification.objects.filter(
-        recipient=user, channel=Channel.IN_APP, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -21,9 +21,9 @@ MAX_ATTEMPTS = 5
 @shared_task(bind=True, acks_late=True, max_retries=MAX_ATTEMPTS)
 def deliver_notification(self, notification_id: int) -> str:
     """Send one e-mail row. A redelivered task finds the row no longer pending: a no-op."""
-    claimed = Notification.objects.filter(
-        pk=notification_id, status=Status.PENDING, channel=Channel.EMAIL
-    ).update(status=Status.SENDING, attempts=F("attempts") + 1)
+    claimed = Notification.objects.filter(pk=notification_id, status=Status.PENDING, channel=Channel.EMAIL).update(
+        status=Status.SENDING, attempts=F("attempts") + 1
+    )
     if not claimed:
         return "skipped"
     row = Notification.objects.select_related("recipient").get(pk=notification_id)
@@ -63,9 +63,7 @@ def relay_pending(older_than_seconds: int = 60, stuck_after_seconds: int = 900) 
             status=Status.SENDING,
             created_at__lt=now - dt.timedelta(seconds=stuck_after_seconds),
         )
-        Notification.objects.filter(pk__in=list(stuck.values_list("pk", flat=True))).update(
-            status=Status.PENDING
-        )
+        Notification.objects.filter(pk__in=list(stuck.values_list("pk", flat=True))).update(status=Status.PENDING)
         ids = list(
             Notification.objects.select_for_update(skip_locked=True)
             .filter(

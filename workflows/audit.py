@@ -132,9 +132,7 @@ def _iter_events(batch: int = 2000) -> Iterator[dict[str, Any]]:
     fields = ["id", *HASHED_FIELDS, "hash"]
     last = 0
     while True:
-        rows = list(
-            AuditEvent.objects.filter(seq__gt=last).order_by("seq").values(*fields)[:batch]
-        )
+        rows = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq").values(*fields)[:batch])
         if not rows:
             return
         yield from rows
@@ -154,13 +152,9 @@ def verify_chain() -> tuple[int, ChainProblem | None]:
                 f"event seq {expected_seq} is missing (next present is seq {row['seq']}, id {row['id']})",
             )
         if row["prev_hash"] != expected_prev:
-            return count, ChainProblem(
-                row["seq"], row["id"], "prev_hash does not match the previous event's hash"
-            )
+            return count, ChainProblem(row["seq"], row["id"], "prev_hash does not match the previous event's hash")
         if compute_hash(row) != row["hash"]:
-            return count, ChainProblem(
-                row["seq"], row["id"], "content does not match its hash (edited)"
-            )
+            return count, ChainProblem(row["seq"], row["id"], "content does not match its hash (edited)")
         expected_prev = row["hash"]
         expected_seq += 1
         count += 1
@@ -169,8 +163,7 @@ def verify_chain() -> tuple[int, ChainProblem | None]:
         return count, ChainProblem(
             head.last_seq,
             None,
-            f"the chain ends at seq {count} but its head records seq {head.last_seq}: "
-            "events were removed from the end",
+            f"the chain ends at seq {count} but its head records seq {head.last_seq}: events were removed from the end",
         )
     if head is not None and head.last_seq < count:
         return count, ChainProblem(

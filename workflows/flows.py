@@ -150,9 +150,7 @@ class BaseFlow:
 
     @classmethod
     def outgoing(cls, source: str) -> list[fsm.Transition]:
-        found = [
-            t for ts in cls.all_transitions().values() for t in ts if t.source == source
-        ]
+        found = [t for ts in cls.all_transitions().values() for t in ts if t.source == source]
         return sorted(found, key=lambda t: t.slug)
 
     @classmethod
@@ -172,10 +170,7 @@ class BaseFlow:
     def stages(cls) -> list[str]:
         order = ["submission", "recommender", "cast", "publication"]
         declared = {
-            cls.spec_of(t).checkpoint
-            for ts in cls.all_transitions().values()
-            for t in ts
-            if cls.spec_of(t).checkpoint
+            cls.spec_of(t).checkpoint for ts in cls.all_transitions().values() for t in ts if cls.spec_of(t).checkpoint
         }
         return [s for s in order if s in declared]
 
@@ -195,11 +190,7 @@ class BaseFlow:
             return record.recommending_unit_id
         from accounts.models import Organization, OrgType
 
-        return (
-            Organization.objects.filter(type=OrgType.CAST, parent__isnull=True)
-            .values_list("pk", flat=True)
-            .first()
-        )
+        return Organization.objects.filter(type=OrgType.CAST, parent__isnull=True).values_list("pk", flat=True).first()
 
 
 STAGE_PENDING_LABEL = {

@@ -58,21 +58,15 @@ class Round(models.Model):
         errors: dict[str, list[str]] = {}
         if self.submission_opens and self.submission_closes:
             if self.submission_opens >= self.submission_closes:
-                errors.setdefault("submission_closes", []).append(
-                    _("申报截止时间必须晚于开始时间")
-                )
+                errors.setdefault("submission_closes", []).append(_("申报截止时间必须晚于开始时间"))
             if self.recommender_review_due and self.recommender_review_due < self.submission_closes:
-                errors.setdefault("recommender_review_due", []).append(
-                    _("推荐单位审核截止不得早于申报截止")
-                )
+                errors.setdefault("recommender_review_due", []).append(_("推荐单位审核截止不得早于申报截止"))
             if (
                 self.cast_review_due
                 and self.recommender_review_due
                 and self.cast_review_due < self.recommender_review_due
             ):
-                errors.setdefault("cast_review_due", []).append(
-                    _("中国科协审核截止不得早于推荐单位审核截止")
-                )
+                errors.setdefault("cast_review_due", []).append(_("中国科协审核截止不得早于推荐单位审核截止"))
         if self.notice_working_days is not None and not 1 <= self.notice_working_days <= 30:
             errors.setdefault("notice_working_days", []).append(_("公示期应为 1 至 30 个工作日"))
         try:
@@ -159,13 +153,6 @@ class WorkflowRecord(models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def record_type(cls) -> str:
-        return cls._meta.label_lower
-
-    def get_flow(self) -> Any:
-        return self.flow_class(self)
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self._state.adding:
             # A new record starts in its flow's initial state and is reviewed by the
@@ -175,6 +162,13 @@ class WorkflowRecord(models.Model):
             if self.recommending_unit_id is None and self.organization_id is not None:
                 self.recommending_unit_id = self.organization.recommending_unit_id
         super().save(*args, **kwargs)
+
+    @classmethod
+    def record_type(cls) -> str:
+        return cls._meta.label_lower
+
+    def get_flow(self) -> Any:
+        return self.flow_class(self)
 
     def content_snapshot(self) -> dict[str, Any]:
         """The content a revision keeps: text fields and attachment digests.
@@ -217,9 +211,7 @@ class Revision(models.Model):
         verbose_name_plural = _("版本")
         ordering = ["record_type", "record_id", "number"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["record_type", "record_id", "number"], name="unique_revision_number"
-            )
+            models.UniqueConstraint(fields=["record_type", "record_id", "number"], name="unique_revision_number")
         ]
 
     def __str__(self) -> str:
@@ -296,6 +288,9 @@ class AuditChainHead(models.Model):
         verbose_name = _("审计链头")
         verbose_name_plural = _("审计链头")
 
+    def __str__(self) -> str:
+        return f"audit head #{self.last_seq}"
+
 
 class Severity(models.TextChoices):
     NOTICE = "notice", _("提示")
@@ -306,9 +301,7 @@ class Severity(models.TextChoices):
 class SensitiveTerm(models.Model):
     term = models.CharField(_("词语"), max_length=100, unique=True)
     category = models.CharField(_("类别"), max_length=50, default="general")
-    severity = models.CharField(
-        _("严重程度"), max_length=10, choices=Severity.choices, default=Severity.REVIEW
-    )
+    severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices, default=Severity.REVIEW)
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -397,9 +390,7 @@ class ReviewAssignment(models.Model):
         related_name="+",
     )
     due_date = models.DateField(_("截止日期"), null=True, blank=True)
-    status = models.CharField(
-        _("状态"), max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.OPEN
-    )
+    status = models.CharField(_("状态"), max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.OPEN)
     created_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
@@ -425,7 +416,5 @@ class ReviewAssignment(models.Model):
     @property
     def overdue(self) -> bool:
         return (
-            self.status == AssignmentStatus.OPEN
-            and self.due_date is not None
-            and self.due_date < timezone.localdate()
+            self.status == AssignmentStatus.OPEN and self.due_date is not None and self.due_date < timezone.localdate()
         )

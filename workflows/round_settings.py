@@ -75,9 +75,7 @@ def _default_thresholds() -> dict[str, dict[str, int]]:
 
 @dataclass(frozen=True)
 class SelectionRoundSettings:
-    winners_per_category: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(CATEGORIES, 10)
-    )
+    winners_per_category: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 10))
     quota_per_category: int = 2
     thresholds: dict[str, dict[str, int]] = field(default_factory=_default_thresholds)
     past_winner_years: int = 3
@@ -92,9 +90,7 @@ def _check_int(errors: list[str], key: str, value: Any, low: int, high: int) -> 
     if isinstance(value, bool) or not isinstance(value, int):
         errors.append(_("设置项 %(key)s 必须是整数") % {"key": key})
     elif not low <= value <= high:
-        errors.append(
-            _("设置项 %(key)s 必须在 %(low)s 到 %(high)s 之间") % {"key": key, "low": low, "high": high}
-        )
+        errors.append(_("设置项 %(key)s 必须在 %(low)s 到 %(high)s 之间") % {"key": key, "low": low, "high": high})
 
 
 def _parse_criteria(errors: list[str], key: str, value: Any) -> list[Criterion]:
@@ -138,9 +134,7 @@ def parse_round_settings(kind: str, raw: dict[str, Any]) -> Any:
     if not isinstance(raw, dict):
         raise RoundSettingsError([_("批次设置必须是 JSON 对象")])
     known = {f.name for f in dataclasses.fields(cls)}
-    errors: list[str] = [
-        _("未知的设置项：%(key)s") % {"key": key} for key in sorted(set(raw) - known)
-    ]
+    errors: list[str] = [_("未知的设置项：%(key)s") % {"key": key} for key in sorted(set(raw) - known)]
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:

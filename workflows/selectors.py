@@ -16,8 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from accounts import permissions as perms
 from accounts.models import OrgType, Role
 
-from .models import AuditEvent
-from .models import AssignmentStatus, Checkpoint, ReviewAssignment, WorkflowRecord
+from .models import AssignmentStatus, AuditEvent, Checkpoint, ReviewAssignment, WorkflowRecord
 
 
 def visible_records(model: type[WorkflowRecord], *, user: Any) -> QuerySet:
@@ -42,17 +41,11 @@ def visible_records(model: type[WorkflowRecord], *, user: Any) -> QuerySet:
         condition |= Q(state__in=flow.cast_visible_states)
     content_orgs = {g.org_id for g in grants if g.role == Role.CONTENT_REVIEWER}
     if content_orgs:
-        waiting_states = {
-            state
-            for state in flow.States.values
-            if flow.stage_for_state(state) == "recommender"
-        }
+        waiting_states = {state for state in flow.States.values if flow.stage_for_state(state) == "recommender"}
         condition |= Q(recommending_unit_id__in=content_orgs, state__in=waiting_states)
         if any(g.org_type == OrgType.CAST for g in grants if g.role == Role.CONTENT_REVIEWER):
             cast_states = {
-                state
-                for state in flow.States.values
-                if flow.stage_for_state(state) in {"cast", "publication"}
+                state for state in flow.States.values if flow.stage_for_state(state) in {"cast", "publication"}
             }
             condition |= Q(state__in=cast_states)
         condition |= Exists(
@@ -63,9 +56,9 @@ def visible_records(model: type[WorkflowRecord], *, user: Any) -> QuerySet:
     if perms.is_expert(user):
         own = {g.org_id for g in grants if g.org_type != OrgType.CAST}
         assigned = Exists(
-            ReviewAssignment.objects.filter(
-                record_type=label, record_id=OuterRef("pk"), assignee_id=user.pk
-            ).exclude(status=AssignmentStatus.WITHDRAWN)
+            ReviewAssignment.objects.filter(record_type=label, record_id=OuterRef("pk"), assignee_id=user.pk).exclude(
+                status=AssignmentStatus.WITHDRAWN
+            )
         )
         condition |= assigned & ~Q(organization_id__in=own) & ~Q(recommending_unit_id__in=own)
     return qs.filter(condition)
@@ -93,9 +86,7 @@ def has_open_assignment(record: WorkflowRecord, user: Any, stage: str | None = N
 
 def record_history(record: WorkflowRecord, *, user: Any) -> QuerySet:
     """The audit events of a record the user may see, oldest first."""
-    return AuditEvent.objects.filter(
-        record_type=record.record_type(), record_id=record.pk
-    ).order_by("seq")
+    return AuditEvent.objects.filter(record_type=record.record_type(), record_id=record.pk).order_by("seq")
 
 
 def history_entries(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]]:
@@ -113,9 +104,7 @@ def history_entries(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]
                 "action_label": action_label(flow, event.action),
                 "from_label": flow.state_label(event.from_state) if event.from_state else "",
                 "to_label": flow.state_label(event.to_state) if event.to_state else "",
-                "stage_label": str(CheckpointStage(stage).label)
-                if stage in CheckpointStage.values
-                else (stage or ""),
+                "stage_label": str(CheckpointStage(stage).label) if stage in CheckpointStage.values else (stage or ""),
             }
         )
     return entries
@@ -138,9 +127,7 @@ def content_reviews(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]
     )
     result = []
     for stage in flow.stages():
-        current = [
-            r for r in rows if r.stage == stage and r.revision_hash == record.current_revision_hash
-        ]
+        current = [r for r in rows if r.stage == stage and r.revision_hash == record.current_revision_hash]
         latest = current[-1] if current else None
         if latest is not None and latest.verdict == Verdict.PASS:
             status = "passed"

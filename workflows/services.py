@@ -208,9 +208,7 @@ def transition(
                 % {"state": flow.state_label(from_state), "name": _label_of(flow_class, name)}
             )
         if not found.has_perm(flow, actor):
-            raise TransitionForbidden(
-                _("您没有权限执行“%(name)s”") % {"name": str(found.label)}
-            )
+            raise TransitionForbidden(_("您没有权限执行“%(name)s”") % {"name": str(found.label)})
         ctx = TransitionContext(
             record=locked,
             actor=actor,
@@ -266,9 +264,7 @@ def _label_of(flow_class: type[BaseFlow], name: str) -> str:
 
 def _store_revision(record: WorkflowRecord, ctx: TransitionContext) -> Revision:
     """Snapshot the content as the next revision, with the automatic submission checkpoint."""
-    number = (
-        Revision.objects.filter(record_type=record.record_type(), record_id=record.pk).count() + 1
-    )
+    number = Revision.objects.filter(record_type=record.record_type(), record_id=record.pk).count() + 1
     revision = Revision.objects.create(
         record_type=record.record_type(),
         record_id=record.pk,
@@ -405,9 +401,7 @@ def assignment_create(
             assignee=assignee,
             status=AssignmentStatus.OPEN,
         ).exists():
-            raise InvalidInput(
-                _("%(user)s 已被分配该记录的此项任务") % {"user": perms.user_label(assignee)}
-            )
+            raise InvalidInput(_("%(user)s 已被分配该记录的此项任务") % {"user": perms.user_label(assignee)})
         assignment = ReviewAssignment.objects.create(
             record_type=locked.record_type(),
             record_id=locked.pk,
@@ -435,9 +429,7 @@ def assignment_create(
         )
         from notifications.services import notify_users
 
-        notify_users(
-            record=locked, event=event, event_name="assigned", users=[assignee], actor=actor
-        )
+        notify_users(record=locked, event=event, event_name="assigned", users=[assignee], actor=actor)
     return assignment
 
 
@@ -460,9 +452,7 @@ def _assignment_close(assignment: ReviewAssignment, *, actor: Any, status: str) 
             raise TransitionForbidden(_("只有中国科协工作人员可以撤回评审任务"))
         if locked.status != AssignmentStatus.OPEN:
             raise TransitionConflict(_("该任务已不在待办状态"))
-        ReviewAssignment.objects.filter(pk=locked.pk).update(
-            status=status, completed_at=timezone.now()
-        )
+        ReviewAssignment.objects.filter(pk=locked.pk).update(status=status, completed_at=timezone.now())
         locked.refresh_from_db()
         audit_append(
             record_type=locked.record_type,

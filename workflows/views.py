@@ -46,8 +46,7 @@ def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
         "history": selectors.history_entries(record, user=user),
         "state_labels": {value: str(label) for value, label in flow.States.choices},
         "fields": [
-            (record._meta.get_field(name).verbose_name, getattr(record, name))
-            for name in record.content_fields
+            (record._meta.get_field(name).verbose_name, getattr(record, name)) for name in record.content_fields
         ],
     }
 
@@ -57,9 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
     from notifications.models import Channel, Notification
 
     tasks = list(selectors.my_assignments(user=request.user)[:20])
-    unread = Notification.objects.filter(
-        recipient=request.user, channel=Channel.IN_APP, read_at__isnull=True
-    ).count()
+    unread = Notification.objects.filter(recipient=request.user, channel=Channel.IN_APP, read_at__isnull=True).count()
     return render(request, "workflows/home.html", {"tasks": tasks, "unread": unread})
 
 

@@ -28,6 +28,4 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-EMAIL_BACKEND = __import__("os").environ.get(
-    "EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
-)
+EMAIL_BACKEND = __import__("os").environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

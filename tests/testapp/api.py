@@ -13,9 +13,7 @@ class DossierSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DossierViewSet(
-    WorkflowActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class DossierViewSet(WorkflowActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DossierSerializer
 
     def get_queryset(self):

@@ -42,9 +42,7 @@ SUBMIT_CHECKS = (conditions.required_fields("title", "body"),)
 class DossierFlow(BaseFlow):
     States = DossierState
     state = record_state(DossierState, default=S.DRAFT)
-    cast_visible_states = frozenset(
-        {S.RECOMMENDED, S.EXPERT_REVIEW, S.REVIEWED, S.APPROVED, S.REJECTED}
-    )
+    cast_visible_states = frozenset({S.RECOMMENDED, S.EXPERT_REVIEW, S.REVIEWED, S.APPROVED, S.REJECTED})
     editable_states = frozenset({S.DRAFT, S.RETURNED})
     final_states = frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN, S.NOT_RECOMMENDED})
 

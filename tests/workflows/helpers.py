@@ -43,13 +43,9 @@ def drive(record: Dossier, steps: list[tuple[str, ...]], users: dict[str, Any]) 
                 record, stage=step[1], verdict="pass", opinion="内容无问题", actor=users[step[2]]
             )
         elif step[0] == "assign":
-            services.assignment_create(
-                record, stage="expert", assignee=users[step[1]], actor=users["cast_staff"]
-            )
+            services.assignment_create(record, stage="expert", assignee=users[step[1]], actor=users["cast_staff"])
         else:
-            record = services.transition(
-                record, step[1], actor=users[step[0]], opinion="同意。"
-            )
+            record = services.transition(record, step[1], actor=users[step[0]], opinion="同意。")
     record.refresh_from_db()
     return record
 

@@ -45,9 +45,10 @@ def test_record_page_is_404_outside_scope(client, users, orgs, open_round):
     for username in ("applicant_gd_fish", "reviewer_gd_cast", "cast_staff", "expert_1"):
         client.force_login(users[username])
         assert client.get(f"/workflow/testapp.dossier/{record.pk}/").status_code == 404
-        assert client.post(
-            f"/workflow/testapp.dossier/{record.pk}/transition/decline/", {"opinion": "x"}
-        ).status_code == 404
+        assert (
+            client.post(f"/workflow/testapp.dossier/{record.pk}/transition/decline/", {"opinion": "x"}).status_code
+            == 404
+        )
     assert client.get("/workflow/accounts.user/1/").status_code == 404
     record.refresh_from_db()
     assert record.state == "submitted"
@@ -66,7 +67,9 @@ def test_transition_form_performs_and_reports(client, users, orgs, open_round):
     assert "操作已完成" in response.content.decode()
     record.refresh_from_db()
     assert record.state == "returned"
-    assert AuditEvent.objects.filter(record_id=record.pk, action="return_for_revision").get().opinion == "请补充服务对象"
+    assert (
+        AuditEvent.objects.filter(record_id=record.pk, action="return_for_revision").get().opinion == "请补充服务对象"
+    )
 
 
 def test_content_review_form(client, users, orgs, open_round):

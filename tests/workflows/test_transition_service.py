@@ -56,10 +56,15 @@ def test_submit_lists_every_unmet_condition_and_changes_nothing(users, orgs):
 
 def test_blocking_term_refuses_submission_with_field_and_position(users, orgs, open_round):
     SensitiveTerm.objects.update_or_create(term="赌博", defaults={"category": "illegal", "severity": Severity.BLOCK})
-    SensitiveTerm.objects.update_or_create(term="包治百病", defaults={"category": "harmful", "severity": Severity.REVIEW})
+    SensitiveTerm.objects.update_or_create(
+        term="包治百病", defaults={"category": "harmful", "severity": Severity.REVIEW}
+    )
     record = make_dossier(
-        org=orgs["CSF-BR1"], user=users["applicant_csf_br1"], round=open_round,
-        title="讲座", body="宣传：反对赌 博，揭穿“包治百病”。",
+        org=orgs["CSF-BR1"],
+        user=users["applicant_csf_br1"],
+        round=open_round,
+        title="讲座",
+        body="宣传：反对赌 博，揭穿“包治百病”。",
     )
     with pytest.raises(TransitionBlocked) as exc:
         services.transition(record, "submit", actor=users["applicant_csf_br1"])
@@ -68,10 +73,15 @@ def test_blocking_term_refuses_submission_with_field_and_position(users, orgs, o
 
 
 def test_submit_snapshots_a_revision_with_its_hash_and_keeps_review_findings(users, orgs, open_round):
-    SensitiveTerm.objects.update_or_create(term="包治百病", defaults={"category": "harmful", "severity": Severity.REVIEW})
+    SensitiveTerm.objects.update_or_create(
+        term="包治百病", defaults={"category": "harmful", "severity": Severity.REVIEW}
+    )
     record = make_dossier(
-        org=orgs["CSF-BR1"], user=users["applicant_csf_br1"], round=open_round,
-        title="讲座", body="揭穿“包治百病”的说法。",
+        org=orgs["CSF-BR1"],
+        user=users["applicant_csf_br1"],
+        round=open_round,
+        title="讲座",
+        body="揭穿“包治百病”的说法。",
     )
     record = services.transition(record, "submit", actor=users["applicant_csf_br1"])
     revision = Revision.objects.get()
@@ -81,11 +91,11 @@ def test_submit_snapshots_a_revision_with_its_hash_and_keeps_review_findings(use
     assert record.current_revision_hash == revision.content_hash
     checkpoint = Checkpoint.objects.get()
     assert (checkpoint.stage, checkpoint.verdict, checkpoint.revision_hash) == (
-        "submission", "pass", revision.content_hash,
+        "submission",
+        "pass",
+        revision.content_hash,
     )
-    assert [(f["term"], f["field"], f["start"], f["end"]) for f in checkpoint.findings] == [
-        ("包治百病", "正文", 3, 7)
-    ]
+    assert [(f["term"], f["field"], f["start"], f["end"]) for f in checkpoint.findings] == [("包治百病", "正文", 3, 7)]
 
 
 def test_recommend_needs_opinion_and_the_recommender_checkpoint(users, orgs, open_round):
@@ -157,13 +167,21 @@ def test_audit_event_and_outbox_rows_of_a_transition(
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.transition(
-            record, "return_for_revision", actor=users["reviewer_csf"], opinion="请补充绩效目标",
+            record,
+            "return_for_revision",
+            actor=users["reviewer_csf"],
+            opinion="请补充绩效目标",
             client_ip="10.0.0.8",
         )
     event = AuditEvent.objects.order_by("-seq").first()
     assert (
-        event.action, event.from_state, event.to_state, event.actor_org, event.actor_role,
-        event.opinion, event.client_ip,
+        event.action,
+        event.from_state,
+        event.to_state,
+        event.actor_org,
+        event.actor_role,
+        event.opinion,
+        event.client_ip,
     ) == ("return_for_revision", "submitted", "returned", "CSF", "society_reviewer", "请补充绩效目标", "10.0.0.8")
     rows = Notification.objects.filter(message_key="return_for_revision").order_by("channel")
     assert [(r.recipient.username, r.channel, r.status) for r in rows] == [
@@ -210,7 +228,9 @@ def test_checkpoint_refusals(users, orgs, open_round):
         services.checkpoint_record(record, stage="cast", verdict="pass", opinion="可", actor=users["content_cast"])
     assert exc.value.errors == ["记录当前状态“已提交（待推荐单位审核）”不需要“中国科协内容审核”"]
     with pytest.raises(TransitionForbidden) as exc:
-        services.checkpoint_record(record, stage="recommender", verdict="pass", opinion="可", actor=users["content_gd_cast"])
+        services.checkpoint_record(
+            record, stage="recommender", verdict="pass", opinion="可", actor=users["content_gd_cast"]
+        )
     assert exc.value.errors == ["只有负责该环节的内容审核员可以作出审核结论"]
     assert Checkpoint.objects.filter(stage="recommender").count() == 0
 
@@ -234,7 +254,9 @@ def test_expert_assignment_refuses_conflict_of_interest(users, orgs, open_round)
     with pytest.raises(TransitionForbidden):
         services.assignment_create(record, stage="expert", assignee=users["expert_2"], actor=users["reviewer_csf"])
     # the assigned expert is told
-    assert Notification.objects.filter(message_key="assigned", recipient=users["expert_1"], channel="in_app").count() == 1
+    assert (
+        Notification.objects.filter(message_key="assigned", recipient=users["expert_1"], channel="in_app").count() == 1
+    )
 
 
 def test_api_transitions_list_with_blocked_reasons(users, orgs, open_round):
@@ -256,11 +278,13 @@ def test_api_errors_are_json_in_the_request_language(users, orgs, open_round):
     url = f"/api/v1/dossiers/{record.pk}/transitions/recommend/"
     response = client.post(url, {"opinion": ""}, format="json")
     assert (response.status_code, response.json()["errors"]) == (
-        400, ["请填写意见", "推荐单位内容审核尚未完成（当前版本）"],
+        400,
+        ["请填写意见", "推荐单位内容审核尚未完成（当前版本）"],
     )
     response = client.post(url, {"opinion": ""}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert (response.status_code, response.json()["errors"]) == (
-        400, ["Please write an opinion", "Recommending unit content review not yet done (current revision)"],
+        400,
+        ["Please write an opinion", "Recommending unit content review not yet done (current revision)"],
     )
     response = client.post(url, "not json", content_type="application/json")
     assert response.status_code == 400
@@ -278,7 +302,9 @@ def test_api_history_and_content_reviews(users, orgs, open_round):
     client = api_as(users["content_csf"])
     response = client.get(f"/api/v1/dossiers/{record.pk}/content-reviews/")
     assert [(c["stage"], c["status"]) for c in response.json()] == [
-        ("submission", "passed"), ("recommender", "required"), ("cast", "not_yet"),
+        ("submission", "passed"),
+        ("recommender", "required"),
+        ("cast", "not_yet"),
     ]
     response = client.post(
         f"/api/v1/dossiers/{record.pk}/content-reviews/",
@@ -287,7 +313,10 @@ def test_api_history_and_content_reviews(users, orgs, open_round):
     )
     assert response.status_code == 201
     assert [(c["stage"], c["status"], c["reviewer"], c["opinion"]) for c in response.json()][1] == (
-        "recommender", "passed", "刘芳（中国水产学会内容审核）", "导向正确，内容真实",
+        "recommender",
+        "passed",
+        "刘芳（中国水产学会内容审核）",
+        "导向正确，内容真实",
     )
     response = client.post(
         f"/api/v1/dossiers/{record.pk}/content-reviews/", {"stage": "recommender", "verdict": "ok"}, format="json"

@@ -32,7 +32,9 @@ def client_ip(request: Any) -> str | None:
 
 
 ERROR_RESPONSES = {
-    400: OpenApiResponse(description="条件未满足，未作任何修改 — conditions unmet, nothing changed: {detail, errors[]}"),
+    400: OpenApiResponse(
+        description="条件未满足，未作任何修改 — conditions unmet, nothing changed: {detail, errors[]}"
+    ),
     403: OpenApiResponse(description="无此角色权限 — role or scope lacking"),
     404: OpenApiResponse(description="记录不存在或不可见 — not visible to the caller"),
     409: OpenApiResponse(description="记录已被他人处理 — the record moved on meanwhile"),
@@ -50,9 +52,7 @@ class WorkflowActionsMixin:
     def transitions(self, request: Request, pk: Any = None) -> Response:
         record = self.get_object()
         return Response(
-            TransitionOptionSerializer(
-                services.available_transitions(record, request.user), many=True
-            ).data
+            TransitionOptionSerializer(services.available_transitions(record, request.user), many=True).data
         )
 
     @extend_schema(
@@ -81,13 +81,9 @@ class WorkflowActionsMixin:
     def history(self, request: Request, pk: Any = None) -> Response:
         record = self.get_object()
         events = selectors.record_history(record, user=request.user)
-        return Response(
-            AuditEventSerializer(events, many=True, context={"flow_class": record.flow_class}).data
-        )
+        return Response(AuditEventSerializer(events, many=True, context={"flow_class": record.flow_class}).data)
 
-    @extend_schema(
-        methods=["GET"], responses=ContentReviewSerializer(many=True)
-    )
+    @extend_schema(methods=["GET"], responses=ContentReviewSerializer(many=True))
     @extend_schema(
         methods=["POST"],
         request=ContentReviewRequestSerializer,
@@ -113,6 +109,4 @@ class WorkflowActionsMixin:
                 ContentReviewSerializer(selectors.content_reviews(record, user=request.user), many=True).data,
                 status=201,
             )
-        return Response(
-            ContentReviewSerializer(selectors.content_reviews(record, user=request.user), many=True).data
-        )
+        return Response(ContentReviewSerializer(selectors.content_reviews(record, user=request.user), many=True).data)

@@ -21,7 +21,9 @@ class TokenView(ObtainAuthToken):
     renderer_classes = ObtainAuthToken.renderer_classes
 
     @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}),
+        request=inline_serializer(
+            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+        ),
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
     def post(self, request, *args, **kwargs):
@@ -34,9 +36,7 @@ class RoundList(generics.ListAPIView):
     serializer_class = RoundSerializer
 
     def get_queryset(self):
-        return Round.objects.filter(Q(submission_opens__lte=timezone.now())).order_by(
-            "-year", "kind", "pk"
-        )
+        return Round.objects.filter(Q(submission_opens__lte=timezone.now())).order_by("-year", "kind", "pk")
 
 
 class MyAssignmentList(generics.ListAPIView):
