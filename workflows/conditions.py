@@ -16,9 +16,7 @@ def required_fields(*names: str) -> Any:
         for name in names:
             value = getattr(record, name)
             if value is None or (isinstance(value, str) and not value.strip()):
-                yield _("请填写“%(field)s”") % {
-                    "field": record._meta.get_field(name).verbose_name
-                }
+                yield _("请填写“%(field)s”") % {"field": record._meta.get_field(name).verbose_name}
 
     check.__name__ = "required_fields"
     return check
@@ -29,7 +27,5 @@ def changed_since_last_revision(flow: Any, ctx: Any) -> Iterable[str]:
     from .services import content_hash
 
     record = flow.record
-    if record.current_revision_hash and content_hash(
-        record.content_snapshot()
-    ) == record.current_revision_hash:
+    if record.current_revision_hash and content_hash(record.content_snapshot()) == record.current_revision_hash:
         yield _("自退回以来内容没有任何修改，请修改后再提交")

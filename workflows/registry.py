@@ -8,11 +8,7 @@ from .models import WorkflowRecord
 
 
 def record_models() -> dict[str, type[WorkflowRecord]]:
-    return {
-        model._meta.label_lower: model
-        for model in apps.get_models()
-        if issubclass(model, WorkflowRecord)
-    }
+    return {model._meta.label_lower: model for model in apps.get_models() if issubclass(model, WorkflowRecord)}
 
 
 def get_record_model(label: str) -> type[WorkflowRecord] | None:

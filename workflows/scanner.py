@@ -183,9 +183,7 @@ def _normalize(text: str) -> tuple[str, _Positions]:
             length = kept_before.pop()
             dropped_through = [0, *accumulate(map(len, runs))]
             return "".join(plain), _Positions(length, kept_before, dropped_through)
-        parts[1::2] = [
-            stand_in or _DROPPED * len(run) for stand_in, run in zip(stand_ins, runs, strict=True)
-        ]
+        parts[1::2] = [stand_in or _DROPPED * len(run) for stand_in, run in zip(stand_ins, runs, strict=True)]
         stand_in_text = "".join(parts)
         if _EXPANDS not in stand_in_text:
             # Treat every dropped character as a run of its own.
@@ -308,10 +306,7 @@ class Scanner:
             for term, category, severity in entries:
                 rows.append((start, end, term, category, severity))
         rows.sort()
-        return [
-            Finding(term, category, severity, start, end)
-            for start, end, term, category, severity in rows
-        ]
+        return [Finding(term, category, severity, start, end) for start, end, term, category, severity in rows]
 
 
 def _char_offsets(encoded: bytes, byte_offsets: set[int]) -> dict[int, int]:
@@ -367,9 +362,7 @@ def current_scanner() -> Scanner:
 EXCERPT_CONTEXT = 10
 
 
-def scan_fields(
-    pairs: list[tuple[str, str]], scanner: Scanner | None = None
-) -> list[dict[str, object]]:
+def scan_fields(pairs: list[tuple[str, str]], scanner: Scanner | None = None) -> list[dict[str, object]]:
     """Scan ``(field label, text)`` pairs; return JSON-ready findings in field order.
 
     Each finding is ``{"field", "term", "category", "severity", "start", "end", "excerpt"}``,
@@ -391,9 +384,7 @@ def scan_fields(
                     "severity": finding.severity,
                     "start": finding.start,
                     "end": finding.end,
-                    "excerpt": text[
-                        max(0, finding.start - EXCERPT_CONTEXT) : finding.end + EXCERPT_CONTEXT
-                    ],
+                    "excerpt": text[max(0, finding.start - EXCERPT_CONTEXT) : finding.end + EXCERPT_CONTEXT],
                 }
             )
     return results

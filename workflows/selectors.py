@@ -161,3 +161,11 @@ def my_assignments(*, user: Any, status: str | None = AssignmentStatus.OPEN) -> 
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("due_date", "pk")
+
+
+def record_assignments(record: WorkflowRecord, *, user: Any) -> QuerySet:
+    """A record's assignments: all of them for CAST staff and the auditor, else the user's own."""
+    qs = ReviewAssignment.objects.filter(record_type=record.record_type(), record_id=record.pk)
+    if not (perms.is_cast_staff(user) or perms.is_auditor(user)):
+        qs = qs.filter(assignee_id=user.pk)
+    return qs.order_by("pk")

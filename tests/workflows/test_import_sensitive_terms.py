@@ -238,6 +238,10 @@ BAD_FILES = {
         GOOD_START.encode() + "坏词\n".encode("gbk"),
         ["第 3 行：不是有效的 UTF-8 编码（line 3: not valid UTF-8）"],
     ),
+    "not_utf8_after_a_bom": (
+        b"\xef\xbb\xbf" + "新词\n".encode() + "坏词\n".encode("gbk"),
+        ["第 2 行：不是有效的 UTF-8 编码（line 2: not valid UTF-8）"],
+    ),
     "no_terms": (
         "# only a comment\n\n",
         ["文件中没有任何词语（the file contains no terms）"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -16,6 +17,8 @@ from rest_framework.response import Response
 
 from workflows import selectors, services
 from workflows.api.serializers import (
+    AssignmentRequestSerializer,
+    AssignmentSerializer,
     AuditEventSerializer,
     ContentReviewRequestSerializer,
     ContentReviewSerializer,
@@ -110,3 +113,34 @@ class WorkflowActionsMixin:
                 status=201,
             )
         return Response(ContentReviewSerializer(selectors.content_reviews(record, user=request.user), many=True).data)
+
+    @extend_schema(methods=["GET"], responses=AssignmentSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=AssignmentRequestSerializer,
+        responses={201: AssignmentSerializer, **ERROR_RESPONSES},
+        description="中国科协工作人员分配评审任务（利益冲突被拒绝）— CAST staff assign a task; conflicts refused.",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="assignments")
+    def assignments(self, request: Request, pk: Any = None) -> Response:
+        from accounts.models import User
+
+        record = self.get_object()
+        if request.method == "POST":
+            body = AssignmentRequestSerializer(data=request.data)
+            if not body.is_valid():
+                raise InvalidInput([f"{k}: {m}" for k, msgs in body.errors.items() for m in msgs])
+            assignee = User.objects.filter(username=body.validated_data["assignee"], is_active=True).first()
+            if assignee is None:
+                raise InvalidInput(_("用户“%(u)s”不存在") % {"u": body.validated_data["assignee"]})
+            created = services.assignment_create(
+                record,
+                stage=body.validated_data["stage"],
+                assignee=assignee,
+                due_date=body.validated_data.get("due_date"),
+                actor=request.user,
+                client_ip=client_ip(request),
+            )
+            return Response(AssignmentSerializer(created).data, status=201)
+        rows = selectors.record_assignments(record, user=request.user).select_related("assignee")
+        return Response(AssignmentSerializer(rows, many=True).data)

@@ -139,3 +139,9 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "created_at",
             "completed_at",
         ]
+
+
+class AssignmentRequestSerializer(serializers.Serializer):
+    stage = serializers.CharField(max_length=30)
+    assignee = serializers.CharField(max_length=150, help_text="username of the expert")
+    due_date = serializers.DateField(required=False, allow_null=True)

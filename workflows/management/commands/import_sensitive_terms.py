@@ -66,7 +66,8 @@ def parse_terms(data: bytes) -> list[TermLine]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        # exc.object is what the decoder saw: the data after any BOM, which exc.start indexes.
+        line = exc.object[: exc.start].count(b"\n") + 1
         raise TermFileError([line_error(line, "不是有效的 UTF-8 编码", "not valid UTF-8")]) from exc
 
     errors: list[str] = []
@@ -155,8 +156,7 @@ def parse_terms(data: bytes) -> list[TermLine]:
                 line_error(
                     number,
                     f'词语 "{term}" 与第 {other.line} 行的 "{other.term}" 规范化后相同',
-                    f'term "{term}" is the same as "{other.term}" on line {other.line} '
-                    "once normalized",
+                    f'term "{term}" is the same as "{other.term}" on line {other.line} once normalized',
                 )
             )
             continue
@@ -180,9 +180,7 @@ class ImportResult:
     deactivated: int
 
 
-def sensitive_terms_import(
-    *, terms: list[TermLine], deactivate_missing: bool = False
-) -> ImportResult:
+def sensitive_terms_import(*, terms: list[TermLine], deactivate_missing: bool = False) -> ImportResult:
     """Write validated terms in one transaction.
 
     Side effects, in order: creates the new terms (active); updates category and severity of
@@ -265,9 +263,7 @@ class Command(BaseCommand):
         except FileNotFoundError as exc:
             raise CommandError(f"文件不存在：{file}（file not found: {file}）") from exc
         except OSError as exc:
-            raise CommandError(
-                f"无法读取文件：{file}（cannot read file: {file}: {exc.strerror}）"
-            ) from exc
+            raise CommandError(f"无法读取文件：{file}（cannot read file: {file}: {exc.strerror}）") from exc
         try:
             terms = parse_terms(data)
         except TermFileError as exc:
@@ -275,13 +271,8 @@ class Command(BaseCommand):
 
         result = sensitive_terms_import(terms=terms, deactivate_missing=deactivate_missing)
 
-        chinese = (
-            f"敏感词导入完成：新建 {result.created} 个，更新 {result.updated} 个，"
-            f"未变 {result.unchanged} 个"
-        )
-        english = (
-            f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}"
-        )
+        chinese = f"敏感词导入完成：新建 {result.created} 个，更新 {result.updated} 个，未变 {result.unchanged} 个"
+        english = f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}"
         if deactivate_missing:
             chinese += f"，停用 {result.deactivated} 个"
             english += f", deactivated {result.deactivated}"

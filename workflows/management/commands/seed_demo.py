@@ -118,9 +118,7 @@ class Command(BaseCommand):
             defaults={**windows, "notice_working_days": 5},
         )
         for term, category, severity in DEMO_TERMS:
-            SensitiveTerm.objects.get_or_create(
-                term=term, defaults={"category": category, "severity": severity}
-            )
+            SensitiveTerm.objects.get_or_create(term=term, defaults={"category": category, "severity": severity})
 
         if with_records:
             filled = 0
