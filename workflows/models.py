@@ -94,25 +94,25 @@ class Round(models.Model):
 
     def window_problem(self, window: str, now: dt.datetime | None = None) -> str | None:
         """Why the window is closed now, in words for the user; None when it is open."""
-        from django.utils.translation import gettext as gt
+        from django.utils.translation import gettext
 
         now = now or timezone.now()
         opens_field, closes_field = self.WINDOWS[window]
         opens = getattr(self, opens_field) if opens_field else None
         closes = getattr(self, closes_field)
         name = {
-            "submission": gt("申报"),
-            "recommender_review": gt("推荐单位审核"),
-            "cast_review": gt("中国科协审核"),
+            "submission": gettext("申报"),
+            "recommender_review": gettext("推荐单位审核"),
+            "cast_review": gettext("中国科协审核"),
         }[window]
         fmt = "%Y-%m-%d %H:%M"
         if opens is not None and now < opens:
-            return gt("%(name)s窗口尚未开放（%(when)s 开始）") % {
+            return gettext("%(name)s窗口尚未开放（%(when)s 开始）") % {
                 "name": name,
                 "when": timezone.localtime(opens).strftime(fmt),
             }
         if now > closes:
-            return gt("%(name)s窗口已于 %(when)s 关闭") % {
+            return gettext("%(name)s窗口已于 %(when)s 关闭") % {
                 "name": name,
                 "when": timezone.localtime(closes).strftime(fmt),
             }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Role
 from workflows import conditions
@@ -75,7 +76,7 @@ class DossierFlow(BaseFlow):
     @state.transition(
         source=S.SUBMITTED,
         target=S.RETURNED,
-        label=_("退回修改"),
+        label=pgettext_lazy("action", "退回修改"),
         permission=RECOMMENDER,
         custom=spec(opinion=OPINION_REQUIRED),
     )
@@ -110,7 +111,7 @@ class DossierFlow(BaseFlow):
     @state.transition(
         source=S.SUBMITTED,
         target=S.NOT_RECOMMENDED,
-        label=_("不予推荐"),
+        label=pgettext_lazy("action", "不予推荐"),
         permission=RECOMMENDER,
         custom=spec(opinion=OPINION_REQUIRED),
     )
@@ -150,7 +151,7 @@ class DossierFlow(BaseFlow):
     @state.transition(
         source=[S.RECOMMENDED, S.EXPERT_REVIEW, S.REVIEWED],
         target=S.REJECTED,
-        label=_("不予立项"),
+        label=pgettext_lazy("action", "不予立项"),
         permission=CAST_STAFF,
         custom=spec(opinion=OPINION_REQUIRED),
     )

@@ -288,7 +288,7 @@ def test_api_errors_are_json_in_the_request_language(users, orgs, open_round):
     )
     response = client.post(url, "not json", content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["detail"].startswith("JSON 解析错误")
+    assert response.json()["errors"] == ["请求内容不是有效的 JSON"]
     response = client.post(url, {"opinion": ["a", "b"]}, format="json")
     assert response.status_code == 400
     response = client.post(f"/api/v1/dossiers/{record.pk}/transitions/Bad-Name/", {}, format="json")

@@ -39,6 +39,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         messages = exc.messages
         return Response({"detail": messages[0], "errors": messages}, status=400)
+    if isinstance(exc, exceptions.ParseError):
+        # DRF words this one in English only; say it in the request's language.
+        exc = exceptions.ParseError(_("请求内容不是有效的 JSON"))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("记录不存在或您无权查看"))
     elif isinstance(exc, DjangoPermissionDenied):
