@@ -49,4 +49,4 @@ worker: install
 	CELERY_BROKER_URL=$(CELERY_BROKER_URL) $(BIN)/celery -A config worker -l info
 
 beat: install
-	CELERY_BROKER_URL=$(CELERY_BROKER_URL) $(BIN)/celery -A config beat -l info
+	CELERY_BROKER_URL=$(CELERY_BROKER_URL) $(BIN)/celery -A config beat -l info -s $(VENV)/celerybeat-schedule

@@ -140,7 +140,22 @@ def _iter_events(batch: int = 2000) -> Iterator[dict[str, Any]]:
 
 
 def verify_chain() -> tuple[int, ChainProblem | None]:
-    """Re-compute every hash in order. Returns (events checked, first problem or None)."""
+    """Re-compute every hash in order. Returns (events checked, first problem or None).
+
+    Reads the events and the head in one snapshot, so appends committed while it runs do
+    not look like tampering.
+    """
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        # SET TRANSACTION must come first in the real transaction: only when this block
+        # opened it (not inside a caller's or a test's transaction).
+        if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _verify_chain()
+
+
+def _verify_chain() -> tuple[int, ChainProblem | None]:
     expected_prev = GENESIS_HASH
     expected_seq = 1
     count = 0

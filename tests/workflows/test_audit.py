@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import time
 
 import pytest
 from django.core.management import call_command
@@ -246,22 +245,12 @@ def bulk_chain(n: int) -> None:
     AuditChainHead.objects.update_or_create(pk=1, defaults={"last_seq": n, "last_hash": prev})
 
 
-def test_verify_audit_on_an_intact_chain_of_10000_events(db, capsys):
-    started = time.perf_counter()
+def test_verify_audit_on_an_intact_chain_of_10000_events(db):
     bulk_chain(9_999)
     append_events(1)  # the real append continues the bulk-built chain
-    built = time.perf_counter()
 
-    result = verify()
-    verified = time.perf_counter()
-
-    assert result == (0, "审计链完整：10000 个事件（audit chain intact: 10000 events）\n", "")
+    assert verify() == (0, "审计链完整：10000 个事件（audit chain intact: 10000 events）\n", "")
     assert AuditEvent.objects.count() == 10_000
-    with capsys.disabled():
-        print(
-            f"\n[{connection.vendor}] 10,000 events built in {built - started:.1f} s, "
-            f"verify_audit took {verified - built:.1f} s"
-        )
 
 
 def test_verify_audit_names_an_edited_event(db):
