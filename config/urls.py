@@ -16,6 +16,8 @@ api_v1 = [
     path("inbox/", inbox_api.InboxView.as_view(), name="api-inbox"),
     path("inbox/read-all/", inbox_api.InboxReadAllView.as_view(), name="api-inbox-read-all"),
     path("inbox/<int:pk>/read/", inbox_api.InboxReadView.as_view(), name="api-inbox-read"),
+    path("", include("applications.api_urls")),
+    path("", include("notices.api_urls")),
 ]
 if apps.is_installed("tests.testapp"):
     api_v1.append(path("", include("tests.testapp.urls")))
@@ -26,6 +28,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("workflow/", include("workflows.urls")),
+    path("public/", include("notices.urls")),
+    path("applications/", include("applications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

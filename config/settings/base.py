@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "accounts",
     "workflows",
     "notifications",
+    "notices",
+    "applications",
 ]
 
 MIDDLEWARE = [

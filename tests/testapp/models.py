@@ -171,3 +171,7 @@ class Dossier(WorkflowRecord):
 
     def __str__(self) -> str:
         return self.title or f"#{self.pk}"
+
+
+# A second test-only record type whose flow ends in a public notice (owned by the notices tests).
+from tests.testapp.notice_flow import *  # noqa: E402, F403

@@ -1,0 +1,1 @@
+"""Placeholder replaced by the notices work: a test-only record with a public-notice flow."""
