@@ -208,6 +208,11 @@ ENGINE_ACTION_LABELS = {
     "assign": _("分配评审任务"),
     "assignment_done": _("完成评审任务"),
     "assignment_withdrawn": _("撤回评审任务"),
+    "attachment_added": _("上传附件"),
+    "attachment_removed": _("删除附件"),
+    "score": _("专家评分"),
+    "objection_filed": _("收到异议"),
+    "objection_dismissed": _("异议不成立"),
 }
 
 

@@ -418,3 +418,37 @@ class ReviewAssignment(models.Model):
         return (
             self.status == AssignmentStatus.OPEN and self.due_date is not None and self.due_date < timezone.localdate()
         )
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    # The server makes the storage name; the uploaded name is kept only as data.
+    import uuid
+
+    ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(instance.content_type, "bin")
+    return f"attachments/{instance.record_type}/{instance.record_id}/{uuid.uuid4().hex}.{ext}"
+
+
+class Attachment(models.Model):
+    """A file attached to a record: its type recognized by its bytes, its digest kept."""
+
+    record_type = models.CharField(_("记录类型"), max_length=100)
+    record_id = models.BigIntegerField(_("记录编号"))
+    kind = models.CharField(_("附件类型"), max_length=40)
+    file = models.FileField(_("文件"), upload_to=_attachment_path, max_length=255)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["record_type", "record_id", "kind", "pk"]
+        indexes = [models.Index(fields=["record_type", "record_id", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.original_name}"

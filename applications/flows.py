@@ -1,0 +1,399 @@
+"""The Zhihui Action application flow (FLOWS.md, "Zhihui Action application")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from workflows import conditions
+from workflows.flows import (
+    APPLICANT,
+    CAST_STAFF,
+    OPINION_NONE,
+    OPINION_REQUIRED,
+    RECOMMENDER,
+    BaseFlow,
+    record_state,
+    spec,
+)
+
+
+class ApplicationState(models.TextChoices):
+    DRAFT = "draft", gettext_lazy("草稿")
+    SUBMITTED = "submitted", gettext_lazy("已提交（待推荐单位审核）")
+    RETURNED = "returned", gettext_lazy("退回修改")
+    RECOMMENDED = "recommended", gettext_lazy("已推荐（待中国科协审核）")
+    NOT_RECOMMENDED = "not_recommended", gettext_lazy("不予推荐")
+    EXPERT_REVIEW = "expert_review", gettext_lazy("专家评审")
+    PROPOSED = "proposed", gettext_lazy("拟立项")
+    PUBLIC_NOTICE = "public_notice", gettext_lazy("公示中")
+    APPROVED = "approved", gettext_lazy("已立项")
+    REJECTED = "rejected", gettext_lazy("不予立项")
+    WITHDRAWN = "withdrawn", gettext_lazy("已撤回")
+
+
+S = ApplicationState
+# States that hold a recommendation of the recommending unit (they count against its quota).
+RECOMMENDED_STATES = frozenset({S.RECOMMENDED, S.EXPERT_REVIEW, S.PROPOSED, S.PUBLIC_NOTICE, S.APPROVED})
+# States of an application that is alive in the round (for duplicate detection, 多头申报).
+ACTIVE_STATES = frozenset({S.SUBMITTED, S.RETURNED, *RECOMMENDED_STATES})
+
+REQUIRED_FIELDS = (
+    "name",
+    "leader_name",
+    "leader_mobile",
+    "region_province",
+    "target_groups",
+    "period_start",
+    "period_end",
+    "basis",
+    "content",
+    "targets",
+    "outcomes",
+    "conditions",
+    "requested_amount",
+    "commitment_signer",
+)
+
+
+def _attached(record: Any, kind: str) -> bool:
+    from workflows.models import Attachment
+
+    return Attachment.objects.filter(record_type=record.record_type(), record_id=record.pk, kind=kind).exists()
+
+
+def application_complete(flow: Any, ctx: Any) -> Iterable[str]:
+    """Form, budget, attachments, commitment and eligibility (FLOWS.md, submit)."""
+    record = flow.record
+    settings = record.round.typed_settings
+    if record.name and len(record.name) > settings.name_max_length:
+        yield _("项目名称不得超过 %(n)s 个字（现为 %(m)s 个）") % {
+            "n": settings.name_max_length,
+            "m": len(record.name),
+        }
+    if record.period_start and record.period_end and record.period_end <= record.period_start:
+        yield _("实施结束日期必须晚于开始日期")
+    if not record.team.exists():
+        yield _("请至少填写一名团队成员")
+    lines = list(record.budget_lines.all())
+    if not lines:
+        yield _("请填写预算明细")
+    elif record.requested_amount is not None:
+        total = sum((line.amount for line in lines), Decimal("0"))
+        if total != record.requested_amount:
+            yield _("预算明细合计 %(total)s 元，与申请金额 %(requested)s 元不一致") % {
+                "total": f"{total:,.2f}",
+                "requested": f"{record.requested_amount:,.2f}",
+            }
+    if record.requested_amount is not None:
+        if record.requested_amount <= 0:
+            yield _("申请金额必须大于 0")
+        elif record.requested_amount > settings.funding_max_yuan:
+            yield _("申请金额不得超过 %(max)s 元") % {"max": f"{settings.funding_max_yuan:,}"}
+    if not record.commitment:
+        yield _("请勾选内容承诺（材料真实、内容经过审核、接受监督检查和评估）")
+    if not _attached(record, "sealed_application"):
+        yield _("请上传加盖公章的申报书（PDF）")
+    org = record.organization
+    sub = record.subproject
+    if sub.round_id != record.round_id:
+        yield _("子项目不属于本批次")
+    if sub.eligible_org_types and org.type not in sub.eligible_org_types:
+        yield _("本单位类型（%(type)s）不能申报“%(sub)s”") % {"type": org.get_type_display(), "sub": sub.name}
+    elif sub.pilot_only and not org.pilot_county:
+        yield _("“%(sub)s”仅限新时代文明实践中心试点县申报") % {"sub": sub.name}
+    if duplicate_of_same_unit(record):
+        yield _("本单位已在本批次申报“%(sub)s”，不得重复申报（多头申报）") % {"sub": sub.name}
+
+
+def duplicate_of_same_unit(record: Any) -> bool:
+    return (
+        type(record)
+        .objects.filter(
+            round_id=record.round_id,
+            organization_id=record.organization_id,
+            subproject_id=record.subproject_id,
+            state__in=ACTIVE_STATES,
+        )
+        .exclude(pk=record.pk)
+        .exists()
+    )
+
+
+def duplicates(record: Any) -> list[Any]:
+    """Other live applications of the round that look like the same project (多头申报):
+    the same unit and sub-project, or the same project name from another unit."""
+    from django.db.models import Q
+
+    name = "".join((record.name or "").split())
+    return list(
+        type(record)
+        .objects.filter(round_id=record.round_id, state__in=ACTIVE_STATES)
+        .filter(Q(organization_id=record.organization_id, subproject_id=record.subproject_id) | Q(name=name))
+        .exclude(pk=record.pk)
+        .select_related("organization")
+    )
+
+
+def no_duplicate(flow: Any, ctx: Any) -> Iterable[str]:
+    for other in duplicates(flow.record):
+        yield _("疑似多头申报：与《%(name)s》（%(org)s，状态：%(state)s）重复，请先处理") % {
+            "name": other.name,
+            "org": other.organization.name,
+            "state": flow.state_label(other.state),
+        }
+
+
+def quota_left(flow: Any, ctx: Any) -> Iterable[str]:
+    record = flow.record
+    quota = record.round.typed_settings.recommender_quota
+    used = (
+        type(record)
+        .objects.filter(
+            round_id=record.round_id,
+            subproject_id=record.subproject_id,
+            recommending_unit_id=record.recommending_unit_id,
+            state__in=RECOMMENDED_STATES,
+        )
+        .count()
+    )
+    if used >= quota:
+        yield _("本单位“%(sub)s”的推荐名额（%(quota)s 个）已用完") % {"sub": record.subproject.name, "quota": quota}
+
+
+def recommender_opinion_attached(flow: Any, ctx: Any) -> Iterable[str]:
+    if not _attached(flow.record, "recommender_opinion"):
+        yield _("请上传推荐单位盖章意见（PDF）")
+
+
+def experts_scored(flow: Any, ctx: Any) -> Iterable[str]:
+    from workflows.models import AssignmentStatus, ReviewAssignment
+
+    record = flow.record
+    minimum = record.round.typed_settings.min_experts
+    assigned = set(
+        ReviewAssignment.objects.filter(record_type=record.record_type(), record_id=record.pk, stage="expert")
+        .exclude(status=AssignmentStatus.WITHDRAWN)
+        .values_list("assignee_id", flat=True)
+    )
+    if len(assigned) < minimum:
+        yield _("至少需要 %(n)s 位评审专家（已分配 %(m)s 位）") % {"n": minimum, "m": len(assigned)}
+    scored = set(record.scores.values_list("expert_id", flat=True))
+    missing = len(assigned - scored)
+    if missing:
+        yield _("还有 %(n)s 位专家未提交评分") % {"n": missing}
+
+
+def funding_amount_valid(flow: Any, ctx: Any) -> Iterable[str]:
+    record = flow.record
+    raw = (ctx.data or {}).get("funding_amount")
+    if raw in (None, ""):
+        yield _("请填写拟资助金额")
+        return
+    try:
+        amount = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        yield _("拟资助金额必须是数字")
+        return
+    if not amount.is_finite() or amount <= 0:
+        yield _("拟资助金额必须大于 0")
+    elif amount.as_tuple().exponent < -2:
+        yield _("拟资助金额最多保留两位小数")
+    elif record.requested_amount is not None and amount > record.requested_amount:
+        yield _("拟资助金额 %(amount)s 元超过申请金额 %(requested)s 元") % {
+            "amount": f"{amount:,.2f}",
+            "requested": f"{record.requested_amount:,.2f}",
+        }
+
+
+def _notice_check(name: str) -> Any:
+    """A condition of the notices app, looked up when used (the app builds on this one)."""
+
+    def check(flow: Any, ctx: Any) -> Iterable[str]:
+        from notices import conditions as notice_conditions
+
+        return getattr(notice_conditions, name)(flow, ctx)
+
+    check.__name__ = name
+    return check
+
+
+SUBMIT_CHECKS = (conditions.required_fields(*REQUIRED_FIELDS), application_complete)
+
+
+class ApplicationFlow(BaseFlow):
+    States = ApplicationState
+    state = record_state(ApplicationState, default=S.DRAFT)
+    cast_visible_states = frozenset(
+        {S.RECOMMENDED, S.EXPERT_REVIEW, S.PROPOSED, S.PUBLIC_NOTICE, S.APPROVED, S.REJECTED}
+    )
+    editable_states = frozenset({S.DRAFT, S.RETURNED})
+    final_states = frozenset({S.APPROVED, S.REJECTED, S.NOT_RECOMMENDED, S.WITHDRAWN})
+    notice_transitions = {"publish": "publish_notice", "finish": "issue", "uphold": "revoke"}
+
+    @state.transition(
+        source=S.DRAFT,
+        target=S.SUBMITTED,
+        label=gettext_lazy("提交"),
+        permission=APPLICANT,
+        custom=spec(
+            window="submission", snapshot=True, checkpoint="submission", opinion=OPINION_NONE, checks=SUBMIT_CHECKS
+        ),
+    )
+    def submit(self, ctx):
+        pass
+
+    @state.transition(
+        source=[S.DRAFT, S.SUBMITTED, S.RETURNED],
+        target=S.WITHDRAWN,
+        label=gettext_lazy("撤回"),
+        permission=APPLICANT,
+        custom=spec(),
+    )
+    def withdraw(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.SUBMITTED,
+        target=S.RETURNED,
+        label=pgettext_lazy("action", "退回修改"),
+        permission=RECOMMENDER,
+        custom=spec(opinion=OPINION_REQUIRED),
+    )
+    def return_for_revision(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.RETURNED,
+        target=S.SUBMITTED,
+        label=gettext_lazy("修改后重新提交"),
+        permission=APPLICANT,
+        custom=spec(
+            window="submission",
+            snapshot=True,
+            checkpoint="submission",
+            checks=(*SUBMIT_CHECKS, conditions.changed_since_last_revision),
+        ),
+    )
+    def resubmit(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.SUBMITTED,
+        target=S.RECOMMENDED,
+        label=gettext_lazy("推荐"),
+        permission=RECOMMENDER,
+        custom=spec(
+            window="recommender_review",
+            checkpoint="recommender",
+            opinion=OPINION_REQUIRED,
+            checks=(quota_left, recommender_opinion_attached),
+        ),
+    )
+    def recommend(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.SUBMITTED,
+        target=S.NOT_RECOMMENDED,
+        label=pgettext_lazy("action", "不予推荐"),
+        permission=RECOMMENDER,
+        custom=spec(opinion=OPINION_REQUIRED),
+    )
+    def decline(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.RECOMMENDED,
+        target=S.EXPERT_REVIEW,
+        label=gettext_lazy("形式审查通过"),
+        permission=CAST_STAFF,
+        custom=spec(window="cast_review", checks=(no_duplicate,)),
+    )
+    def pass_formal_review(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.RECOMMENDED,
+        target=S.RETURNED,
+        label=gettext_lazy("形式审查退回修改"),
+        permission=CAST_STAFF,
+        custom=spec(opinion=OPINION_REQUIRED),
+    )
+    def return_from_formal_review(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.RECOMMENDED,
+        target=S.REJECTED,
+        label=gettext_lazy("形式审查不通过"),
+        permission=CAST_STAFF,
+        custom=spec(opinion=OPINION_REQUIRED),
+    )
+    def reject_formal_review(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.EXPERT_REVIEW,
+        target=S.PROPOSED,
+        label=gettext_lazy("拟立项"),
+        permission=CAST_STAFF,
+        custom=spec(checkpoint="cast", opinion=OPINION_REQUIRED, checks=(experts_scored, funding_amount_valid)),
+    )
+    def propose(self, ctx):
+        self.record.funding_amount = Decimal(str(ctx.data["funding_amount"]))
+        ctx.audit_data["funding_amount"] = str(self.record.funding_amount)
+
+    @state.transition(
+        source=S.EXPERT_REVIEW,
+        target=S.REJECTED,
+        label=pgettext_lazy("action", "不予立项"),
+        permission=CAST_STAFF,
+        custom=spec(opinion=OPINION_REQUIRED),
+    )
+    def reject(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.PROPOSED,
+        target=S.PUBLIC_NOTICE,
+        label=gettext_lazy("发布公示"),
+        permission=CAST_STAFF,
+        custom=spec(checkpoint="publication", bulk=True, checks=(_notice_check("on_reviewed_notice"),)),
+    )
+    def publish_notice(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.PUBLIC_NOTICE,
+        target=S.REJECTED,
+        label=gettext_lazy("撤销立项（异议成立）"),
+        permission=CAST_STAFF,
+        custom=spec(opinion=OPINION_REQUIRED, checks=(_notice_check("objection_upheld"),)),
+    )
+    def revoke(self, ctx):
+        pass
+
+    @state.transition(
+        source=S.PUBLIC_NOTICE,
+        target=S.APPROVED,
+        label=gettext_lazy("正式立项"),
+        permission=CAST_STAFF,
+        custom=spec(bulk=True, checks=(_notice_check("notice_period_over"), _notice_check("no_open_objection"))),
+    )
+    def issue(self, ctx):
+        from django.utils import timezone
+
+        from workflows.models import Round
+
+        # Numbers are sequential per round: lock the round so two bulk issues never share one.
+        round_ = Round.objects.select_for_update().get(pk=self.record.round_id)
+        issued = type(self.record).objects.filter(round_id=round_.pk, approval_number__isnull=False).count()
+        self.record.approval_number = f"智惠〔{round_.year}〕{issued + 1:03d}号"
+        self.record.issued_at = timezone.now()
+        ctx.audit_data["approval_number"] = self.record.approval_number

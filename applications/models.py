@@ -1,0 +1,224 @@
+"""Zhihui Action sub-project applications (申报书): the record, its team, budget and scores."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from workflows.attachments import AttachmentKind
+from workflows.models import Attachment, Round, WorkflowRecord
+
+from .flows import ApplicationFlow
+
+
+class SubprojectType(models.Model):
+    """A sub-project of a round (子项目), with the organization types that may apply."""
+
+    round = models.ForeignKey(Round, verbose_name=_("批次"), on_delete=models.CASCADE, related_name="subprojects")
+    code = models.SlugField(_("代码"), max_length=40)
+    name = models.CharField(_("名称"), max_length=100)
+    description = models.TextField(_("说明"), blank=True)
+    eligible_org_types = models.JSONField(_("可申报的组织类型"), default=list)
+    pilot_only = models.BooleanField(_("仅限试点县"), default=False)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("子项目")
+        verbose_name_plural = _("子项目")
+        ordering = ["round", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["round", "code"], name="unique_subproject_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Application(WorkflowRecord):
+    subproject = models.ForeignKey(
+        SubprojectType, verbose_name=_("子项目"), on_delete=models.PROTECT, related_name="applications"
+    )
+    name = models.CharField(_("项目名称"), max_length=200)
+    leader_name = models.CharField(_("项目负责人"), max_length=50, blank=True)
+    leader_title = models.CharField(_("负责人职务/职称"), max_length=100, blank=True)
+    leader_phone = models.CharField(_("负责人电话"), max_length=30, blank=True)
+    leader_mobile = models.CharField(_("负责人手机"), max_length=30, blank=True)
+    leader_email = models.EmailField(_("负责人电子邮箱"), blank=True)
+    region_province = models.CharField(_("服务地区（省）"), max_length=50, blank=True)
+    region_city = models.CharField(_("服务地区（市）"), max_length=50, blank=True)
+    region_county = models.CharField(_("服务地区（县）"), max_length=50, blank=True)
+    pilot_county = models.BooleanField(_("是否试点县"), default=False)
+    target_groups = models.TextField(_("服务对象"), blank=True)
+    period_start = models.DateField(_("实施开始日期"), null=True, blank=True)
+    period_end = models.DateField(_("实施结束日期"), null=True, blank=True)
+    basis = models.TextField(_("立项依据与目的"), blank=True)
+    content = models.TextField(_("主要内容"), blank=True)
+    targets = models.TextField(_("绩效目标"), blank=True)
+    outcomes = models.TextField(_("预期成果"), blank=True)
+    conditions = models.TextField(_("实施条件"), blank=True)
+    requested_amount = models.DecimalField(_("申请金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    commitment = models.BooleanField(_("内容承诺"), default=False)
+    commitment_signer = models.CharField(_("承诺人（单位负责人）"), max_length=50, blank=True)
+    funding_amount = models.DecimalField(
+        _("拟资助金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True, editable=False
+    )
+    approval_number = models.CharField(_("立项编号"), max_length=40, null=True, blank=True, unique=True, editable=False)
+    issued_at = models.DateTimeField(_("立项时间"), null=True, blank=True, editable=False)
+
+    flow_class = ApplicationFlow
+    ATTACHMENT_KINDS = {
+        "sealed_application": AttachmentKind(
+            _("加盖公章的申报书（PDF）"), ("application/pdf",), "applicant", ApplicationFlow.editable_states
+        ),
+        "supervisor_opinion": AttachmentKind(
+            _("主管单位盖章意见（PDF）"), ("application/pdf",), "applicant", ApplicationFlow.editable_states
+        ),
+        "other": AttachmentKind(
+            _("其他附件"),
+            ("application/pdf", "image/jpeg", "image/png"),
+            "applicant",
+            ApplicationFlow.editable_states,
+            max_count=10,
+        ),
+        "recommender_opinion": AttachmentKind(
+            _("推荐单位盖章意见（PDF）"), ("application/pdf",), "recommender", frozenset({"submitted"})
+        ),
+    }
+    content_fields = (
+        "name",
+        "leader_name",
+        "leader_title",
+        "region_province",
+        "region_city",
+        "region_county",
+        "target_groups",
+        "basis",
+        "content",
+        "targets",
+        "outcomes",
+        "conditions",
+    )
+
+    class Meta:
+        verbose_name = _("项目申报")
+        verbose_name_plural = _("项目申报")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["round", "subproject", "state"]),
+            models.Index(fields=["recommending_unit", "state"]),
+            models.Index(fields=["organization", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"
+
+    def content_snapshot(self) -> dict[str, Any]:
+        """Every field, the team, the budget and the attachment digests."""
+        data = super().content_snapshot()
+        data.update(
+            {
+                "subproject": self.subproject.code,
+                "leader_phone": self.leader_phone,
+                "leader_mobile": self.leader_mobile,
+                "leader_email": self.leader_email,
+                "pilot_county": self.pilot_county,
+                "period_start": self.period_start.isoformat() if self.period_start else None,
+                "period_end": self.period_end.isoformat() if self.period_end else None,
+                "requested_amount": str(self.requested_amount) if self.requested_amount is not None else None,
+                "commitment": self.commitment,
+                "commitment_signer": self.commitment_signer,
+                "team": [
+                    {
+                        "name": m.name,
+                        "education": m.education,
+                        "qualification": m.qualification,
+                        "role": m.role,
+                        "phone": m.phone,
+                    }
+                    for m in self.team.all()
+                ],
+                "budget": [{"item": b.item, "amount": str(b.amount), "note": b.note} for b in self.budget_lines.all()],
+                "attachments": sorted(
+                    [a.kind, a.sha256]
+                    for a in Attachment.objects.filter(record_type=self.record_type(), record_id=self.pk)
+                ),
+            }
+        )
+        return data
+
+    def scan_text(self) -> list[tuple[str, str]]:
+        pairs = super().scan_text()
+        for m in self.team.all():
+            pairs.append((str(_("团队成员")), f"{m.name} {m.qualification} {m.role}"))
+        for b in self.budget_lines.all():
+            pairs.append((str(_("预算")), f"{b.item} {b.note}"))
+        return pairs
+
+    def budget_total(self) -> Decimal:
+        return sum((b.amount for b in self.budget_lines.all()), Decimal("0"))
+
+    def public_summary(self) -> dict[str, str]:
+        """What a public notice shows: nothing private."""
+        amount = f"{self.funding_amount:,.2f}" if self.funding_amount is not None else "—"
+        return {
+            "title": self.name,
+            "summary": f"{self.organization.name} · {self.subproject.name} · {_('拟资助金额')} {amount} {_('元')}",
+        }
+
+
+class TeamMember(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="team")
+    name = models.CharField(_("姓名"), max_length=50)
+    education = models.CharField(_("学历"), max_length=50, blank=True)
+    qualification = models.CharField(_("职称/资质"), max_length=100, blank=True)
+    role = models.CharField(_("项目分工"), max_length=100, blank=True)
+    phone = models.CharField(_("电话"), max_length=30, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("团队成员")
+        verbose_name_plural = _("团队成员")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BudgetLine(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="budget_lines")
+    item = models.CharField(_("支出项目"), max_length=100)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("测算依据"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("预算明细")
+        verbose_name_plural = _("预算明细")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="budget_line_amount_non_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.amount}"
+
+
+class ExpertScore(models.Model):
+    """An assigned expert's weighted scores (0–100 per criterion) with a comment."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="scores")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scores = models.JSONField(_("各项得分"))
+    total = models.DecimalField(_("加权总分"), max_digits=6, decimal_places=2)
+    comment = models.TextField(_("评审意见"))
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("专家评分")
+        verbose_name_plural = _("专家评分")
+        constraints = [models.UniqueConstraint(fields=["application", "expert"], name="one_score_per_expert")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.expert_id} {self.total}"

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from workflows.models import Attachment
+
+from .models import Application, BudgetLine, ExpertScore, SubprojectType, TeamMember
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TeamMember
+        fields = ["name", "education", "qualification", "role", "phone"]
+
+
+class BudgetLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BudgetLine
+        fields = ["item", "amount", "note"]
+
+
+class SubprojectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SubprojectType
+        fields = ["id", "code", "name", "description", "eligible_org_types", "pilot_only"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "original_name", "size", "sha256", "content_type", "uploaded_at"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    """The application as a client reads it. Writes go through the services (see the view)."""
+
+    state_label = serializers.SerializerMethodField()
+    subproject = serializers.CharField(source="subproject.code", read_only=True)
+    subproject_name = serializers.CharField(source="subproject.name", read_only=True)
+    organization = serializers.CharField(source="organization.code", read_only=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    recommending_unit = serializers.CharField(source="recommending_unit.code", read_only=True, default=None)
+    team = TeamMemberSerializer(many=True, read_only=True)
+    budget = BudgetLineSerializer(many=True, read_only=True, source="budget_lines")
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "round",
+            "subproject",
+            "subproject_name",
+            "organization",
+            "organization_name",
+            "recommending_unit",
+            "state",
+            "state_label",
+            "name",
+            "leader_name",
+            "leader_title",
+            "leader_phone",
+            "leader_mobile",
+            "leader_email",
+            "region_province",
+            "region_city",
+            "region_county",
+            "pilot_county",
+            "target_groups",
+            "period_start",
+            "period_end",
+            "basis",
+            "content",
+            "targets",
+            "outcomes",
+            "conditions",
+            "requested_amount",
+            "commitment",
+            "commitment_signer",
+            "funding_amount",
+            "approval_number",
+            "issued_at",
+            "current_revision_hash",
+            "team",
+            "budget",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_state_label(self, obj: Application) -> str:
+        return obj.flow_class.state_label(obj.state)
+
+
+class ApplicationListSerializer(serializers.ModelSerializer):
+    state_label = serializers.SerializerMethodField()
+    subproject = serializers.CharField(source="subproject.code")
+    organization = serializers.CharField(source="organization.code")
+    organization_name = serializers.CharField(source="organization.name")
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "round",
+            "subproject",
+            "organization",
+            "organization_name",
+            "name",
+            "state",
+            "state_label",
+            "requested_amount",
+            "funding_amount",
+            "approval_number",
+            "updated_at",
+        ]
+
+    def get_state_label(self, obj: Application) -> str:
+        return obj.flow_class.state_label(obj.state)
+
+
+class ApplicationWriteSerializer(serializers.Serializer):
+    """Documents the writable fields; the service validates them (and reports every problem)."""
+
+    round = serializers.IntegerField(required=False, help_text="创建时必填 — required on create")
+    subproject = serializers.CharField(required=False, help_text="子项目代码或编号")
+    organization = serializers.CharField(required=False, help_text="申报单位代码（属于多个单位时）")
+    name = serializers.CharField(required=False)
+    leader_name = serializers.CharField(required=False)
+    leader_title = serializers.CharField(required=False)
+    leader_phone = serializers.CharField(required=False)
+    leader_mobile = serializers.CharField(required=False)
+    leader_email = serializers.CharField(required=False)
+    region_province = serializers.CharField(required=False)
+    region_city = serializers.CharField(required=False)
+    region_county = serializers.CharField(required=False)
+    pilot_county = serializers.BooleanField(required=False)
+    target_groups = serializers.CharField(required=False)
+    period_start = serializers.DateField(required=False)
+    period_end = serializers.DateField(required=False)
+    basis = serializers.CharField(required=False)
+    content = serializers.CharField(required=False)
+    targets = serializers.CharField(required=False)
+    outcomes = serializers.CharField(required=False)
+    conditions = serializers.CharField(required=False)
+    requested_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    commitment = serializers.BooleanField(required=False)
+    commitment_signer = serializers.CharField(required=False)
+    team = TeamMemberSerializer(many=True, required=False)
+    budget = BudgetLineSerializer(many=True, required=False)
+
+
+class ScoreSerializer(serializers.ModelSerializer):
+    expert = serializers.CharField(source="expert.username")
+
+    class Meta:
+        model = ExpertScore
+        fields = ["expert", "scores", "total", "comment", "submitted_at"]
+
+
+class ScoreRequestSerializer(serializers.Serializer):
+    scores = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=100))
+    comment = serializers.CharField()
+
+
+class BulkTransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=5000)
+    opinion = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,175 @@
+"""Public notices (公示) of proposed results, and the public's objections (异议) to them.
+
+A notice lists records of one type that are about to be approved or awarded; it passes a
+content review (the records' "publication" checkpoint), is published for a number of working
+days, and is closed when the records are issued. Only what a notice entry holds is ever shown
+to the public: an objector's identity, phone and e-mail are for CAST staff and the auditor.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NoticeStatus(models.TextChoices):
+    DRAFT = "draft", _("待发布前内容审核")
+    PASSED_REVIEW = "passed_review", _("内容审核通过（待发布）")
+    FAILED_REVIEW = "failed_review", _("内容审核不通过")
+    PUBLISHED = "published", _("公示中")
+    CLOSED = "closed", _("公示结束")
+
+
+# A record may be on at most one notice in these statuses (a failed review ends a notice).
+ACTIVE_NOTICE_STATUSES = (NoticeStatus.DRAFT, NoticeStatus.PASSED_REVIEW, NoticeStatus.PUBLISHED)
+PUBLIC_NOTICE_STATUSES = (NoticeStatus.PUBLISHED, NoticeStatus.CLOSED)
+
+
+class PublicNotice(models.Model):
+    round = models.ForeignKey(
+        "workflows.Round", verbose_name=_("批次"), on_delete=models.PROTECT, related_name="public_notices"
+    )
+    record_type = models.CharField(_("记录类型"), max_length=100)
+    title = models.CharField(_("标题"), max_length=200)
+    intro = models.TextField(_("说明"), blank=True)
+    body = models.TextField(_("公示名单"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("内容审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    review_opinion = models.TextField(_("审核意见"), blank=True)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    starts_on = models.DateField(_("公示开始日期"), null=True, blank=True)
+    ends_on = models.DateField(_("公示截止日期"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公示")
+        verbose_name_plural = _("公示")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_NOTICE_STATUSES
+
+
+class NoticeEntry(models.Model):
+    """One record on a notice, with only the text that is published about it."""
+
+    notice = models.ForeignKey(PublicNotice, verbose_name=_("公示"), on_delete=models.CASCADE, related_name="entries")
+    record_type = models.CharField(_("记录类型"), max_length=100)
+    record_id = models.BigIntegerField(_("记录编号"))
+    position = models.PositiveIntegerField(_("序号"))
+    public_title = models.CharField(_("公示名称"), max_length=300)
+    public_summary = models.TextField(_("公示摘要"), blank=True)
+
+    class Meta:
+        verbose_name = _("公示条目")
+        verbose_name_plural = _("公示条目")
+        ordering = ["notice", "position"]
+        indexes = [models.Index(fields=["record_type", "record_id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "record_type", "record_id"], name="unique_notice_record"),
+            models.UniqueConstraint(fields=["notice", "position"], name="unique_notice_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.public_title}"
+
+    def get_record(self) -> Any:
+        from workflows.registry import get_record_model
+
+        model = get_record_model(self.record_type)
+        return model.objects.get(pk=self.record_id) if model is not None else None
+
+
+class ObjectionStatus(models.TextChoices):
+    FILED = "filed", _("待处理")
+    UPHELD = "upheld", _("异议成立")
+    DISMISSED = "dismissed", _("异议不成立")
+
+
+class Objection(models.Model):
+    """A real-name objection from the public to one entry of a published notice."""
+
+    notice = models.ForeignKey(
+        PublicNotice, verbose_name=_("公示"), on_delete=models.PROTECT, related_name="objections"
+    )
+    entry = models.ForeignKey(
+        NoticeEntry, verbose_name=_("异议对象"), on_delete=models.PROTECT, related_name="objections"
+    )
+    reference = models.CharField(_("受理编号"), max_length=20, unique=True)
+    objector_name = models.CharField(_("姓名"), max_length=50)
+    identity = models.CharField(_("身份（身份证号或职务）"), max_length=100)
+    unit = models.CharField(_("工作单位"), max_length=200)
+    phone = models.CharField(_("联系电话"), max_length=20)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    content = models.TextField(_("异议内容"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.FILED, db_index=True
+    )
+    decision_reason = models.TextField(_("处理理由"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    client_ip = models.GenericIPAddressField(_("提交地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("异议")
+        verbose_name_plural = _("异议")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+def _evidence_path(instance: ObjectionEvidence, filename: str) -> str:
+    # The server makes the storage name; the uploaded name is kept only as data.
+    ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(instance.content_type, "bin")
+    return f"objections/{instance.objection.reference}/{uuid.uuid4().hex}.{ext}"
+
+
+class ObjectionEvidence(models.Model):
+    objection = models.ForeignKey(
+        Objection, verbose_name=_("异议"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(_("文件"), upload_to=_evidence_path, max_length=255)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("证明材料")
+        verbose_name_plural = _("证明材料")
+        ordering = ["objection", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,83 @@
+"""Build realistic applications and move them through the flow over HTTP, as the demo users."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from tests.conftest import api_as
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+SUBPROJECT_OF = {
+    "applicant_csf_br1": "grassroots",
+    "applicant_gd_fish": "grassroots",
+    "applicant_xuwen": "civilization_centre",
+}
+
+
+def form(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "name": "水产养殖技术进村入户",
+        "leader_name": "李明",
+        "leader_title": "研究员",
+        "leader_phone": "010-59195222",
+        "leader_mobile": "13800138000",
+        "leader_email": "liming@example.org",
+        "region_province": "广东省",
+        "region_city": "湛江市",
+        "region_county": "徐闻县",
+        "pilot_county": True,
+        "target_groups": "徐闻县养殖户、基层农技人员",
+        "period_start": "2027-01-01",
+        "period_end": "2027-12-31",
+        "basis": "落实《关于组织实施科技志愿服务“智惠行动”的通知》，服务乡村振兴。",
+        "content": "开展对虾健康养殖培训 12 场，现场技术指导 40 次。",
+        "targets": "培训养殖户 600 人次，指导面积 2000 亩，满意度不低于 90%。",
+        "outcomes": "形成培训教材 1 套，典型案例 3 个。",
+        "conditions": "团队 8 人，均具有中级以上职称，近三年开展同类服务 20 余次。",
+        "requested_amount": "80000.00",
+        "commitment": True,
+        "commitment_signer": "王建国",
+        "team": [
+            {"name": "李明", "education": "博士", "qualification": "研究员", "role": "负责人", "phone": "13800138000"},
+            {"name": "张华", "education": "硕士", "qualification": "高级工程师", "role": "培训讲师", "phone": ""},
+        ],
+        "budget": [
+            {"item": "培训资料印制", "amount": "20000.00", "note": "600 份"},
+            {"item": "专家差旅", "amount": "60000.00", "note": "40 人次"},
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def upload(client, app_id: int, kind: str, content: bytes = PDF_BYTES, name: str = "sealed.pdf"):
+    f = io.BytesIO(content)
+    f.name = name
+    return client.post(f"/api/v1/applications/{app_id}/attachments/", {"kind": kind, "file": f}, format="multipart")
+
+
+def create_ready(users: dict[str, Any], round_id: int, applicant: str = "applicant_csf_br1", **overrides: Any) -> int:
+    """A complete draft with its sealed PDF, ready to submit. Returns its id."""
+    client = api_as(users[applicant])
+    data = form(round=round_id, subproject=SUBPROJECT_OF[applicant], **overrides)
+    response = client.post("/api/v1/applications/", data, format="json")
+    assert response.status_code == 201, response.json()
+    app_id = response.json()["id"]
+    assert upload(client, app_id, "sealed_application").status_code == 201
+    return app_id
+
+
+def act(users: dict[str, Any], username: str, app_id: int, name: str, opinion: str = "同意。", **data: Any):
+    return api_as(users[username]).post(
+        f"/api/v1/applications/{app_id}/transitions/{name}/", {"opinion": opinion, "data": data}, format="json"
+    )
+
+
+def review(users: dict[str, Any], username: str, app_id: int, stage: str, verdict: str = "pass"):
+    return api_as(users[username]).post(
+        f"/api/v1/applications/{app_id}/content-reviews/",
+        {"stage": stage, "verdict": verdict, "opinion": "导向正确，内容真实合法。"},
+        format="json",
+    )
