@@ -156,6 +156,13 @@ class Application(WorkflowRecord):
             pairs.append((str(_("预算")), f"{b.item} {b.note}"))
         return pairs
 
+    @classmethod
+    def seed_demo_records(cls) -> int:
+        """Fill every state of the flow with realistic demo applications (seed_demo --with-records)."""
+        from .demo import seed_demo_records
+
+        return seed_demo_records()
+
     def budget_total(self) -> Decimal:
         return sum((b.amount for b in self.budget_lines.all()), Decimal("0"))
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts import permissions as perms
 from workflows.models import Attachment, AuditEvent, Revision
@@ -151,7 +152,7 @@ def revision_diff(application: Application, *, user: Any) -> dict[str, Any]:
     before = before_rev.content
     after = application.content_snapshot()
     labels = {f.name: str(f.verbose_name) for f in Application._meta.get_fields() if hasattr(f, "verbose_name")}
-    labels.update({"team": "团队成员", "budget": "预算明细", "attachments": "附件"})
+    labels.update({"team": _("团队成员"), "budget": _("预算明细"), "attachments": _("附件"), "subproject": _("子项目")})
     changes = []
     for key in sorted(set(before) | set(after)):
         if before.get(key) != after.get(key):

@@ -158,14 +158,37 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # Rows left pending (broker down at commit) or stuck sending (worker killed) are re-enqueued.
+    "relay-pending-notifications": {"task": "notifications.tasks.relay_pending", "schedule": 60.0},
+}
 
-# E-mail: console by default, SMTP or any backend through EMAIL_URL-style variables.
+# E-mail: console by default; EMAIL_URL (smtp://user:pass@host:587/?tls=1, smtps://…,
+# console://, locmem://) or the separate Django EMAIL_* variables.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if os.environ.get("EMAIL_URL"):
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    _email = urlsplit(os.environ["EMAIL_URL"])
+    EMAIL_BACKEND = {
+        "smtp": "django.core.mail.backends.smtp.EmailBackend",
+        "smtps": "django.core.mail.backends.smtp.EmailBackend",
+        "console": "django.core.mail.backends.console.EmailBackend",
+        "locmem": "django.core.mail.backends.locmem.EmailBackend",
+        "dummy": "django.core.mail.backends.dummy.EmailBackend",
+    }[_email.scheme]
+    EMAIL_HOST = _email.hostname or EMAIL_HOST
+    EMAIL_PORT = _email.port or (465 if _email.scheme == "smtps" else EMAIL_PORT)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    EMAIL_USE_TLS = parse_qs(_email.query).get("tls", ["0"])[0] in {"1", "true", "yes"}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zhihui@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
