@@ -105,7 +105,7 @@ class Command(BaseCommand):
             "recommender_review_due": now + dt.timedelta(days=90),
             "cast_review_due": now + dt.timedelta(days=150),
         }
-        application_round, _ = Round.objects.get_or_create(
+        Round.objects.get_or_create(
             year=year,
             kind=RoundKind.APPLICATION,
             title=f"{year}年度科技志愿服务“智惠行动”项目",
