@@ -68,3 +68,35 @@ class InboxReadAllView(APIView):
     )
     def post(self, request: Request) -> Response:
         return Response({"updated": services.inbox_mark_all_read(user=request.user)})
+
+
+class PreferenceSerializer(serializers.Serializer):
+    email_muted = serializers.ListField(child=serializers.CharField(), help_text="不发邮件的消息类型")
+    daily_digest = serializers.BooleanField()
+    kinds = serializers.DictField(child=serializers.CharField(), read_only=True)
+
+
+class PreferenceView(APIView):
+    """``GET|PUT /api/v1/inbox/preferences/`` — e-mail per kind of event, or a daily digest."""
+
+    @extend_schema(responses=PreferenceSerializer)
+    def get(self, request: Request) -> Response:
+        from .models import Preference
+        from .rules import EVENT_KINDS
+
+        pref = Preference.objects.filter(user=request.user).first()
+        return Response(
+            {
+                "email_muted": pref.email_muted if pref else [],
+                "daily_digest": bool(pref and pref.daily_digest),
+                "kinds": {k: str(v) for k, v in EVENT_KINDS.items()},
+            }
+        )
+
+    @extend_schema(request=PreferenceSerializer, responses=PreferenceSerializer)
+    def put(self, request: Request) -> Response:
+        data = request.data if isinstance(request.data, dict) else {}
+        services.preference_update(
+            user=request.user, email_muted=data.get("email_muted"), daily_digest=data.get("daily_digest")
+        )
+        return self.get(request)

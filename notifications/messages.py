@@ -19,6 +19,12 @@ SUBJECTS: dict[str, Any] = {
     "decline": gettext_lazy("%(title)s 未获推荐"),
     "assigned": gettext_lazy("【评审任务】请评审 %(title)s"),
     "checkpoint_fail": gettext_lazy("%(title)s 内容审核未通过"),
+    "window_closing": gettext_lazy("【提醒】申报将于 %(days)s 天后截止：《%(title)s》尚未提交"),
+    "assignment_overdue": gettext_lazy("【逾期】您的评审任务《%(title)s》已超过截止日期"),
+    "assignment_escalated": gettext_lazy("【督办】《%(title)s》的评审任务逾期 %(days_overdue)s 天"),
+    "notice_ended": gettext_lazy("【提醒】公示《%(title)s》已结束，可以发布结果"),
+    "objection_filed": gettext_lazy("【异议】《%(title)s》收到异议"),
+    "objection_decided": gettext_lazy("《%(title)s》的异议已处理"),
 }
 GENERIC_SUBJECT = gettext_lazy("%(title)s：%(action)s")
 
@@ -29,6 +35,8 @@ def render(key: str, context: dict[str, Any], language: str) -> tuple[str, str, 
         values = {
             "title": context.get("title", ""),
             "action": context.get("action_label", ""),
+            "days": context.get("days", ""),
+            "days_overdue": context.get("days_overdue", ""),
         }
         subject = str(SUBJECTS.get(key, GENERIC_SUBJECT)) % values
         body_context = {**context, "subject": subject, "state_label": context.get("state_label", "")}

@@ -36,6 +36,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    # E-mail rows of users who chose a daily digest wait for the digest task instead of a worker.
+    digest = models.BooleanField(_("汇总发送"), default=False)
 
     class Meta:
         verbose_name = _("通知")
@@ -45,3 +47,21 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_key} → {self.recipient} ({self.channel})"
+
+
+class Preference(models.Model):
+    """A user's choices: which kinds of event reach them by e-mail, and single mails or a digest."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_muted = models.JSONField(_("不发送电子邮件的消息类型"), default=list, blank=True)
+    daily_digest = models.BooleanField(_("每日汇总一封邮件"), default=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("通知偏好")
+        verbose_name_plural = _("通知偏好")
+
+    def __str__(self) -> str:
+        return f"{self.user} preferences"

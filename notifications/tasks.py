@@ -76,3 +76,53 @@ def relay_pending(older_than_seconds: int = 60, stuck_after_seconds: int = 900) 
     for notification_id in ids:
         deliver_notification.delay(notification_id)
     return len(ids)
+
+
+@shared_task
+def send_reminders() -> dict:
+    """Daily: window-closing reminders, overdue tasks and escalations, ended notices."""
+    from .reminders import run_reminders
+
+    return run_reminders()
+
+
+@shared_task
+def send_digests() -> int:
+    """Daily: one e-mail per user who chose a digest, listing their waiting messages."""
+    from collections import defaultdict
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    rows = list(
+        Notification.objects.filter(channel=Channel.EMAIL, status=Status.PENDING, digest=True)
+        .select_related("recipient")
+        .order_by("recipient_id", "created_at")
+    )
+    by_user: dict[int, list[Notification]] = defaultdict(list)
+    for row in rows:
+        by_user[row.recipient_id].append(row)
+    sent = 0
+    for items in by_user.values():
+        user = items[0].recipient
+        ids = [r.pk for r in items]
+        claimed = Notification.objects.filter(pk__in=ids, status=Status.PENDING).update(
+            status=Status.SENDING, attempts=F("attempts") + 1
+        )
+        if claimed != len(ids):
+            Notification.objects.filter(pk__in=ids, status=Status.SENDING).update(status=Status.PENDING)
+            continue
+        with translation.override(user.language):
+            entries = [render(r.message_key, r.context, user.language) for r in items]
+            subject = translation.gettext("【每日汇总】您有 %(n)s 条待处理消息") % {"n": len(items)}
+            body = render_to_string("notifications/digest.txt", {"entries": entries, "subject": subject})
+        try:
+            EmailMultiAlternatives(
+                subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email]
+            ).send()
+        except Exception as exc:
+            Notification.objects.filter(pk__in=ids).update(status=Status.PENDING, last_error=repr(exc)[:2000])
+            continue
+        Notification.objects.filter(pk__in=ids).update(status=Status.SENT, sent_at=timezone.now())
+        sent += 1
+    return sent

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -161,7 +162,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Rows left pending (broker down at commit) or stuck sending (worker killed) are re-enqueued.
     "relay-pending-notifications": {"task": "notifications.tasks.relay_pending", "schedule": 60.0},
+    "daily-reminders": {"task": "notifications.tasks.send_reminders", "schedule": crontab(hour=8, minute=0)},
+    "daily-digests": {"task": "notifications.tasks.send_digests", "schedule": crontab(hour=17, minute=30)},
 }
+# An overdue task escalates to the unit's reviewers and CAST staff this many days after its due date.
+ASSIGNMENT_ESCALATION_DAYS = int(os.environ.get("ASSIGNMENT_ESCALATION_DAYS", "3"))
 
 # E-mail: console by default; EMAIL_URL (smtp://user:pass@host:587/?tls=1, smtps://…,
 # console://, locmem://) or the separate Django EMAIL_* variables.
