@@ -159,7 +159,9 @@ def enqueue_delivery(ids: list[int]) -> None:
         try:
             deliver_notification.delay(notification_id)
         except Exception:  # broker unreachable: the periodic relay re-enqueues pending rows
-            logger.warning("could not enqueue notification %s; left pending for the relay", notification_id)
+            logger.warning(
+                "could not enqueue notification %s; left pending for the relay", notification_id, exc_info=True
+            )
 
 
 def inbox_mark_read(*, user: Any, notification_id: int) -> int:

@@ -12,7 +12,9 @@ if not os.environ.get("DATABASE_URL"):
 # The test-only record type that proves the engine on its own.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A Celery worker started by a test sets EMAIL_BACKEND (file-based) so the test can count mail.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / ".test-mail"))
 MEDIA_ROOT = BASE_DIR / ".test-media"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Static files are served by the finders in tests; no collectstatic needed.
