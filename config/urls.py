@@ -18,6 +18,7 @@ api_v1 = [
     path("inbox/preferences/", inbox_api.PreferenceView.as_view(), name="api-inbox-preferences"),
     path("inbox/<int:pk>/read/", inbox_api.InboxReadView.as_view(), name="api-inbox-read"),
     path("", include("applications.api_urls")),
+    path("", include("nominations.api_urls")),
     path("", include("notices.api_urls")),
 ]
 if apps.is_installed("tests.testapp"):
@@ -32,6 +33,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("public/", include("notices.urls")),
     path("applications/", include("applications.urls")),
+    path("nominations/", include("nominations.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

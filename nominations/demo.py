@@ -1,0 +1,5 @@
+"""Placeholder: replaced by the demo-records work."""
+
+
+def seed_demo_records() -> int:
+    return 0
