@@ -10,9 +10,10 @@ from django.http import HttpRequest
 def memberships(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"user_memberships": []}
+        return {"user_memberships": [], "is_cast_member": False}
+    memberships = list(user.memberships.select_related("organization").order_by("organization__code", "role"))
     return {
-        "user_memberships": list(
-            user.memberships.select_related("organization").order_by("organization__code", "role")
-        )
+        "user_memberships": memberships,
+        # CAST staff, CAST content reviewers and the auditor manage public notices.
+        "is_cast_member": any(m.organization.type == "cast" and m.role != "expert" for m in memberships),
     }
