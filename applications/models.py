@@ -114,8 +114,13 @@ class Application(WorkflowRecord):
     def __str__(self) -> str:
         return self.name or f"#{self.pk}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("applications:detail", args=[self.pk])
+
     def content_snapshot(self) -> dict[str, Any]:
-        """Every field, the team, the budget and the attachment digests."""
+        """Every field, the team, the budget and the digests of the applicant's attachments."""
         data = super().content_snapshot()
         data.update(
             {
@@ -140,9 +145,15 @@ class Application(WorkflowRecord):
                     for m in self.team.all()
                 ],
                 "budget": [{"item": b.item, "amount": str(b.amount), "note": b.note} for b in self.budget_lines.all()],
+                # The applicant's files only: the recommending unit's opinion is not the
+                # applicant's content (nor a change the applicant made after a return).
                 "attachments": sorted(
                     [a.kind, a.sha256]
-                    for a in Attachment.objects.filter(record_type=self.record_type(), record_id=self.pk)
+                    for a in Attachment.objects.filter(
+                        record_type=self.record_type(),
+                        record_id=self.pk,
+                        kind__in=[k for k, spec in self.ATTACHMENT_KINDS.items() if spec.who == "applicant"],
+                    )
                 ),
             }
         )

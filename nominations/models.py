@@ -121,6 +121,11 @@ class Nomination(WorkflowRecord):
     def __str__(self) -> str:
         return self.nominee_name or f"#{self.pk}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("nominations:detail", args=[self.pk])
+
     @classmethod
     def seed_demo_records(cls) -> int:
         from .demo import seed_demo_records

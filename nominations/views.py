@@ -20,7 +20,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape, format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -31,11 +30,11 @@ from accounts.models import OrgType, Role, User
 from workflows import selectors as engine_selectors
 from workflows import services as engine
 from workflows.api.mixins import client_ip
-from workflows.attachments import attachment_add, attachment_delete
+from workflows.attachments import attachment_add, attachment_delete, kinds_addable
 from workflows.exceptions import TransitionConflict, TransitionForbidden, WorkflowError
 from workflows.flows import CAST_STAFF, STAGE_PENDING_LABEL
+from workflows.highlight import findings_in, mark_ranges
 from workflows.models import Round, RoundKind
-from workflows.scanner import normalize
 from workflows.scoring import TIE_BREAK_RULE
 from workflows.views import workflow_context
 
@@ -314,40 +313,6 @@ def nomination_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # -- the detail page --------------------------------------------------------------------------
 
 
-def _mark_ranges(text: str, findings: list[dict[str, Any]]) -> SafeString:
-    """``text`` escaped, with each finding's range wrapped in <mark>; overlapping ranges merge."""
-    ranges = sorted((f["start"], f["end"], i, f) for i, f in enumerate(findings))
-    merged: list[list[Any]] = []
-    for start, end, _i, finding in ranges:
-        if merged and start < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-            merged[-1][2].append(finding)
-        else:
-            merged.append([start, end, [finding]])
-    parts: list[SafeString] = []
-    position = 0
-    for start, end, group in merged:
-        parts.append(escape(text[position:start]))
-        title = "；".join(f"{f['term']}（{f.get('category', '')} / {f.get('severity', '')}）" for f in group)
-        parts.append(format_html('<mark class="finding" title="{}">{}</mark>', title, text[start:end]))
-        position = end
-    parts.append(escape(text[position:]))
-    return format_html_join("", "{}", ((p,) for p in parts))
-
-
-def _findings_in(text: str, labels: set[str], findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The findings that belong to this text: same field label, a range inside it, and the text
-    there still reads as the term."""
-    kept = []
-    for f in findings:
-        start, end = f.get("start"), f.get("end")
-        if f.get("field") not in labels or not isinstance(start, int) or not isinstance(end, int):
-            continue
-        if 0 <= start < end <= len(text) and normalize(text[start:end])[0] == normalize(str(f.get("term", "")))[0]:
-            kept.append(f)
-    return kept
-
-
 def _highlighted(nomination: Nomination, findings: list[dict[str, Any]]) -> tuple[dict[str, SafeString], int]:
     """The scanned text fields with their findings marked, by field name, and how many marks.
     Findings name the field by the label of the language the scan ran in, so both are matched."""
@@ -359,9 +324,9 @@ def _highlighted(nomination: Nomination, findings: list[dict[str, Any]]) -> tupl
     marked = 0
     for name, label, default_label in zip(names, labels, default_labels, strict=True):
         text = getattr(nomination, name) or ""
-        found = _findings_in(text, {label, default_label}, findings)
+        found = findings_in(text, {label, default_label}, findings)
         if found:
-            result[name] = _mark_ranges(text, found)
+            result[name] = mark_ranges(text, found)
             marked += len(found)
     return result, marked
 
@@ -439,18 +404,6 @@ def _opinion_blocks(nomination: Nomination, highlighted: dict[str, SafeString]) 
     ]
 
 
-def _kinds_addable(nomination: Nomination, user: Any) -> list[tuple[str, str]]:
-    """Attachment kinds the user may add or remove now (the service checks again)."""
-    kinds = []
-    for key, spec in Nomination.ATTACHMENT_KINDS.items():
-        allowed = (spec.who == "applicant" and perms.is_applicant_of(user, nomination)) or (
-            spec.who == "recommender" and perms.is_reviewer_of(user, nomination)
-        )
-        if allowed and nomination.state in spec.states:
-            kinds.append((key, str(spec.label)))
-    return kinds
-
-
 def _expert_choices(nomination: Nomination) -> list[dict[str, Any]]:
     """Every expert, with the conflict of interest that keeps them off this record, if any
     (one query finds who may conflict; the permission rule words it for those few)."""
@@ -509,7 +462,7 @@ def _detail_context(request: HttpRequest, nomination: Nomination) -> dict[str, A
             )
     own_score = next((s for s in scores if s["score"].expert_id == user.pk), None)
 
-    kinds = _kinds_addable(nomination, user)
+    kinds = kinds_addable(nomination, user)
     addable = {key for key, _label in kinds}
     attachments = []
     for a in selectors.attachments_of(nomination, user=user):

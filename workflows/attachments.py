@@ -34,12 +34,23 @@ class AttachmentKind:
     max_bytes: int | None = None  # None: the round's attachment_max_mb
 
 
-def _may_handle(kind: AttachmentKind, record: WorkflowRecord, user: Any) -> bool:
+def may_handle(kind: AttachmentKind, record: WorkflowRecord, user: Any) -> bool:
+    """Whether the user is the party that adds and removes this kind (not the state check)."""
     if kind.who == "applicant":
         return perms.is_applicant_of(user, record)
     if kind.who == "recommender":
         return perms.is_reviewer_of(user, record)
     return False
+
+
+def kinds_addable(record: WorkflowRecord, user: Any) -> list[tuple[str, str]]:
+    """(kind, label) of the attachment kinds the user may add or remove now."""
+    kinds: dict[str, AttachmentKind] = getattr(record, "ATTACHMENT_KINDS", {})
+    return [
+        (key, str(spec.label))
+        for key, spec in kinds.items()
+        if record.state in spec.states and may_handle(spec, record, user)
+    ]
 
 
 def attachment_add(record: WorkflowRecord, *, kind: str, upload: Any, actor: Any) -> Attachment:
@@ -56,7 +67,7 @@ def attachment_add(record: WorkflowRecord, *, kind: str, upload: Any, actor: Any
         raise InvalidInput(
             _("未知的附件类型“%(kind)s”（可选：%(choices)s）") % {"kind": kind, "choices": ", ".join(kinds)}
         )
-    if not _may_handle(spec, record, actor):
+    if not may_handle(spec, record, actor):
         raise TransitionForbidden(_("您不能上传此类附件：%(label)s") % {"label": spec.label})
     max_bytes = spec.max_bytes or record.round.typed_settings.attachment_max_mb * 1024 * 1024
     checked, errors = check_upload(
@@ -115,7 +126,7 @@ def attachment_delete(attachment: Attachment, *, record: WorkflowRecord, actor: 
     file; the audit event."""
     kinds: dict[str, AttachmentKind] = getattr(record, "ATTACHMENT_KINDS", {})
     spec = kinds.get(attachment.kind)
-    if spec is None or not _may_handle(spec, record, actor):
+    if spec is None or not may_handle(spec, record, actor):
         raise TransitionForbidden(_("您不能删除此附件"))
     with transaction.atomic():
         locked = type(record).objects.select_for_update().get(pk=record.pk)

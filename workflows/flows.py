@@ -203,6 +203,8 @@ STAGE_PENDING_LABEL = {
 
 # Audit actions that are not transitions of a flow.
 ENGINE_ACTION_LABELS = {
+    "create": _("创建"),
+    "edit": _("修改"),
     "checkpoint_pass": _("内容审核通过"),
     "checkpoint_fail": _("内容审核不通过"),
     "assign": _("分配评审任务"),

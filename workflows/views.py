@@ -16,6 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import permissions as perms
+
 from . import selectors, services
 from .api.mixins import client_ip
 from .exceptions import WorkflowError
@@ -36,13 +38,18 @@ def _visible_or_404(record_type: str, pk: int, user: Any) -> WorkflowRecord:
 def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
     """What the action, content-review and history fragments need."""
     flow = record.get_flow()
+    needed_stage = flow.stage_for_state(record.state)
     return {
         "record": record,
         "record_type": record.record_type(),
         "state_label": flow.state_label(record.state),
         "transitions": services.available_transitions(record, user),
         "content_reviews": selectors.content_reviews(record, user=user),
-        "needed_stage": flow.stage_for_state(record.state),
+        "needed_stage": needed_stage,
+        # Only the content reviewers of the organization answering for the stage see the form.
+        "can_review": bool(needed_stage)
+        and record.current_revision_hash != ""
+        and perms.is_content_reviewer_in(user, flow.responsible_org_id(needed_stage, record)),
         "history": selectors.history_entries(record, user=user),
         "state_labels": {value: str(label) for value, label in flow.States.choices},
         "fields": [
@@ -69,6 +76,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 @login_required
 def record_detail(request: HttpRequest, record_type: str, pk: int) -> HttpResponse:
     record = _visible_or_404(record_type, pk, request.user)
+    if hasattr(record, "get_absolute_url"):  # record types with pages of their own
+        return redirect(record.get_absolute_url())
     return render(request, "workflows/record.html", workflow_context(record, request.user))
 
 

@@ -1,0 +1,189 @@
+"""Forms of the application pages.
+
+They collect what the user typed and render it back; validation is the service's
+(``services.application_create`` / ``application_update``), so every message the user sees is
+the one the API gives too. Hence plain text fields without length or format checks here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from workflows.models import Round, RoundKind
+
+from .models import Application, BudgetLine, SubprojectType, TeamMember
+
+COMMITMENT_TEXT = _("本单位承诺：申报材料真实，内容经过审核把关，接受监督检查和绩效评价")
+
+TEXT_FIELDS = (
+    "name",
+    "leader_name",
+    "leader_title",
+    "leader_phone",
+    "leader_mobile",
+    "leader_email",
+    "region_province",
+    "region_city",
+    "region_county",
+)
+LONG_TEXT_FIELDS = ("target_groups", "basis", "content", "targets", "outcomes", "conditions")
+DATE_FIELDS = ("period_start", "period_end")
+# Every field the form sends to the service, in the order of the printed form.
+FORM_FIELDS = (
+    *TEXT_FIELDS,
+    "pilot_county",
+    "target_groups",
+    *DATE_FIELDS,
+    "basis",
+    "content",
+    "targets",
+    "outcomes",
+    "conditions",
+    "requested_amount",
+    "commitment",
+    "commitment_signer",
+)
+TEAM_ROWS = 10
+BUDGET_ROWS = 15
+MAX_ROWS = 50
+
+
+def _label(model: Any, name: str) -> Any:
+    return model._meta.get_field(name).verbose_name
+
+
+def open_subprojects() -> list[SubprojectType]:
+    """Sub-projects of the application rounds whose submission window is open now."""
+    now = timezone.now()
+    return list(
+        SubprojectType.objects.filter(
+            round__kind=RoundKind.APPLICATION, round__submission_opens__lte=now, round__submission_closes__gte=now
+        )
+        .select_related("round")
+        .order_by("-round__year", "round_id", "position", "pk")
+    )
+
+
+class ApplicationForm(forms.Form):
+    """The application form (申报书). ``subprojects`` are the choices; ``organizations`` the
+    applicant units to choose from when the user belongs to several."""
+
+    organization = forms.ChoiceField(label=_("申报单位"), required=False)
+    subproject = forms.ChoiceField(label=_("批次 · 子项目"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        subprojects: list[SubprojectType],
+        organizations: list[tuple[str, str]] | None = None,
+        with_round: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        blank = [("", _("— 请选择 —"))]
+        if organizations and len(organizations) > 1:
+            self.fields["organization"].choices = blank + organizations
+        else:
+            del self.fields["organization"]
+        self.subprojects = {str(s.pk): s for s in subprojects}
+        self.fields["subproject"].choices = blank + [
+            (str(s.pk), f"{s.round.title} · {s.name}" if with_round else s.name) for s in subprojects
+        ]
+        if not with_round:
+            self.fields["subproject"].label = _label(Application, "subproject")
+        for name in TEXT_FIELDS:
+            self.fields[name] = forms.CharField(label=_label(Application, name), required=False, strip=False)
+        limits = {s.round.typed_settings.name_max_length for s in subprojects}
+        if len(limits) == 1:
+            self.fields["name"].help_text = gettext("不超过 %(n)s 个字") % {"n": limits.pop()}
+        self.fields["leader_email"].widget = forms.EmailInput()
+        self.fields["pilot_county"] = forms.BooleanField(label=_label(Application, "pilot_county"), required=False)
+        for name in LONG_TEXT_FIELDS:
+            self.fields[name] = forms.CharField(
+                label=_label(Application, name), required=False, widget=forms.Textarea(attrs={"rows": 4})
+            )
+        self.fields["targets"].help_text = _("请写出可衡量的具体指标（无具体目标不予立项）")
+        for name in DATE_FIELDS:
+            self.fields[name] = forms.CharField(
+                label=_label(Application, name),
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
+        self.fields["requested_amount"] = forms.CharField(
+            label=_label(Application, "requested_amount"),
+            required=False,
+            help_text=_("单位：元，如 80000.00；须与预算明细合计一致"),
+            widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        )
+        self.fields["commitment"] = forms.BooleanField(label=COMMITMENT_TEXT, required=False)
+        self.fields["commitment_signer"] = forms.CharField(
+            label=_label(Application, "commitment_signer"), required=False
+        )
+        # Keep the printed order: unit and sub-project first, then the form.
+        order = [n for n in ("organization", "subproject") if n in self.fields] + list(FORM_FIELDS)
+        self.order_fields(order)
+
+    def chosen_subproject(self) -> SubprojectType | None:
+        return self.subprojects.get(self.cleaned_data.get("subproject") or "")
+
+    def service_data(self) -> dict[str, Any]:
+        """The fields in the shape of the API's request body (round and team added by the view)."""
+        data: dict[str, Any] = {}
+        for name in FORM_FIELDS:
+            value = self.cleaned_data.get(name)
+            if isinstance(value, str):
+                value = value.strip()
+            data[name] = value if value is not None else ""
+        if self.cleaned_data.get("organization"):
+            data["organization"] = self.cleaned_data["organization"]
+        return data
+
+
+class TeamRowForm(forms.Form):
+    name = forms.CharField(label=_label(TeamMember, "name"), required=False)
+    education = forms.CharField(label=_label(TeamMember, "education"), required=False)
+    qualification = forms.CharField(label=_label(TeamMember, "qualification"), required=False)
+    role = forms.CharField(label=_label(TeamMember, "role"), required=False)
+    phone = forms.CharField(label=_label(TeamMember, "phone"), required=False)
+
+
+class BudgetRowForm(forms.Form):
+    item = forms.CharField(label=_label(BudgetLine, "item"), required=False)
+    amount = forms.CharField(
+        label=_label(BudgetLine, "amount"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    note = forms.CharField(label=_label(BudgetLine, "note"), required=False)
+
+
+def row_formset(form_class: type[forms.Form], *, rows: int, initial: list[dict[str, Any]] | None = None) -> type:
+    """A formset with the existing rows plus blank ones up to ``rows`` (at least two blank)."""
+    blank = max(2, rows - len(initial or []))
+    return forms.formset_factory(form_class, extra=blank, max_num=MAX_ROWS, absolute_max=MAX_ROWS)
+
+
+def filled_rows(formset: forms.BaseFormSet) -> list[dict[str, str]]:
+    """The rows that hold anything, as dicts of stripped strings; blank rows are ignored."""
+    rows = []
+    for form in formset.forms:
+        # The raw values: a formset skips cleaning an unchanged row, yet an unchanged row of an
+        # existing application is still a row.
+        row = {name: str(form[name].value() or "").strip() for name in form.fields}
+        if any(row.values()):
+            rows.append(row)
+    return rows
+
+
+class ProposeForm(forms.Form):
+    funding_amount = forms.CharField(
+        label=_("拟资助金额（元）"), widget=forms.TextInput(attrs={"inputmode": "decimal"}), required=False
+    )
+    opinion = forms.CharField(label=_("意见（必填）"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+def application_rounds() -> list[Round]:
+    return list(Round.objects.filter(kind=RoundKind.APPLICATION).order_by("-year", "-pk"))
