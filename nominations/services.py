@@ -140,7 +140,8 @@ def nomination_create(*, actor: Any, data: dict[str, Any]) -> Nomination:
     if category not in Category.values:
         errors.append(_("请选择类别（%(choices)s）") % {"choices": ", ".join(Category.values)})
     clean = _clean(data, errors)
-    if not clean.get("nominee_name"):
+    # A name given but refused by _clean (too long, not text) is already reported.
+    if not clean.get("nominee_name") and ("nominee_name" in clean or data.get("nominee_name") in (None, "")):
         errors.append(_("请填写“被推荐对象名称”"))
     if errors:
         raise InvalidInput(errors)

@@ -36,7 +36,9 @@ def visible_records(model: type[WorkflowRecord], *, user: Any) -> QuerySet:
         condition |= Q(organization_id__in=applicant_orgs)
     reviewer_orgs = {g.org_id for g in grants if g.role == Role.SOCIETY_REVIEWER}
     if reviewer_orgs:
-        condition |= Q(recommending_unit_id__in=reviewer_orgs) & ~Q(state=draft)
+        # Only what was ever submitted to them: a draft, or one withdrawn before submission, is
+        # the applicant's own business.
+        condition |= Q(recommending_unit_id__in=reviewer_orgs) & ~Q(state=draft) & ~Q(current_revision_hash="")
     if perms.is_cast_staff(user):
         condition |= Q(state__in=flow.cast_visible_states)
     content_orgs = {g.org_id for g in grants if g.role == Role.CONTENT_REVIEWER}
@@ -84,9 +86,25 @@ def has_open_assignment(record: WorkflowRecord, user: Any, stage: str | None = N
     return qs.exists()
 
 
+# Events that name a record's experts or their scores.
+EXPERT_ACTIONS = ("assign", "assignment_done", "assignment_withdrawn", "score")
+
+
 def record_history(record: WorkflowRecord, *, user: Any) -> QuerySet:
-    """The audit events of a record the user may see, oldest first."""
-    return AuditEvent.objects.filter(record_type=record.record_type(), record_id=record.pk).order_by("seq")
+    """The audit events of a record the user may see, oldest first.
+
+    Who the experts are and how they scored is for CAST staff and the auditor: anyone else
+    sees only their own expert tasks and scores (as ``record_assignments`` and the scores).
+    """
+    qs = AuditEvent.objects.filter(record_type=record.record_type(), record_id=record.pk).order_by("seq")
+    if perms.is_cast_staff(user) or perms.is_auditor(user):
+        return qs
+    own = [
+        pk
+        for pk, actor_id, data in qs.filter(action__in=EXPERT_ACTIONS).values_list("pk", "actor_id", "data")
+        if actor_id == user.pk or (data or {}).get("assignee") == user.username
+    ]
+    return qs.filter(~Q(action__in=EXPERT_ACTIONS) | Q(pk__in=own))
 
 
 def history_entries(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]]:

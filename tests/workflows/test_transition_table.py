@@ -29,7 +29,7 @@ ALL = set(PATHS)
 VISIBLE = {
     "applicant_csf_br1": ALL,
     "applicant_gd_fish": set(),
-    "reviewer_csf": ALL - {"draft"},
+    "reviewer_csf": ALL - {"draft", "withdrawn"},  # withdrawn here before it was ever submitted
     "reviewer_gd_cast": set(),
     # waiting on its recommender checkpoint, or once reviewed by it
     "content_csf": {"submitted", "recommended", "expert_review", "reviewed", "approved", "rejected"},
