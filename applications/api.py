@@ -6,15 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from documents.api import PDFRenderer
 from workflows import services as engine
 from workflows.api.mixins import ERROR_RESPONSES, WorkflowActionsMixin, client_ip
 from workflows.attachments import attachment_add
@@ -47,6 +50,11 @@ def _data(request: Request) -> dict[str, Any]:
     if not isinstance(request.data, dict):
         raise InvalidInput(_("请求内容必须是 JSON 对象"))
     return dict(request.data)
+
+
+def _decimal(value: Any) -> str | None:
+    """A decimal as the schema documents it (a string with two places), like every other amount."""
+    return None if value is None else f"{value:.2f}"
 
 
 class ApplicationViewSet(
@@ -136,6 +144,9 @@ class ApplicationViewSet(
         application = self.get_object()
         if request.method == "POST":
             data = _data(request)
+            unknown = sorted(set(data) - {"scores", "comment"})
+            if unknown:
+                raise InvalidInput([_("未知的字段：%(field)s") % {"field": key} for key in unknown])
             score = services.score_submit(
                 application, actor=request.user, scores=data.get("scores"), comment=data.get("comment", "")
             )
@@ -190,14 +201,25 @@ class ApplicationViewSet(
                     "organization": r["application"].organization.name,
                     "subproject": r["application"].subproject.code,
                     "state": r["application"].state,
-                    "mean": r["mean"],
-                    "spread": r["spread"],
-                    "stdev": r["stdev"],
+                    "mean": _decimal(r["mean"]),
+                    "spread": _decimal(r["spread"]),
+                    "stdev": _decimal(r["stdev"]),
                     "count": r["count"],
                 }
                 for r in rows
             ]
         )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("revision", int, description="版本号（默认当前版本；草稿为已填写的内容）")],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERROR_RESPONSES},
+        description="申报书 PDF（含验证码）— the application form of the current revision, via documents.",
+    )
+    @action(detail=True, methods=["get"], url_path="pdf", renderer_classes=[JSONRenderer, PDFRenderer])
+    def pdf(self, request: Request, pk: Any = None) -> HttpResponse:
+        from documents.responses import application_form
+
+        return application_form(self.get_object().pk, request.user, revision=request.query_params.get("revision"))
 
     @extend_schema(
         request=BulkTransitionSerializer,

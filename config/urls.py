@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("applications.api_urls")),
     path("", include("nominations.api_urls")),
     path("", include("notices.api_urls")),
+    path("", include("documents.api_urls")),
 ]
 if apps.is_installed("tests.testapp"):
     api_v1.append(path("", include("tests.testapp.urls")))
@@ -33,6 +34,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("public/", include("notices.urls")),
     path("applications/", include("applications.urls")),
+    path("documents/", include("documents.urls")),
+    path("verify/", include("documents.urls_public")),
     path("nominations/", include("nominations.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

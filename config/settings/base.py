@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "notifications",
     "notices",
     "applications",
+    "documents",
     "nominations",
 ]
 

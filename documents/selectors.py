@@ -1,0 +1,73 @@
+"""Reads of documents and batches that depend on who is asking.
+
+Records always come through the record types' own selectors
+(``applications.selectors.application_list`` / ``application_get``, the notices' selectors):
+a download shows a user only what that user may see. Batches are CAST's: CAST staff and the
+auditor see every batch; the one who started a batch may always fetch it; anyone else sees
+none (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from accounts import permissions as perms
+from applications.selectors import application_list
+
+from .models import BatchJob, IssuedDocument, normalize_code
+
+
+def approved_of_round(*, user: Any, round_id: int) -> QuerySet:
+    """The issued (approved) applications of a round the user may see, in number order."""
+    return application_list(user=user, state="approved", round_id=str(round_id)).order_by("approval_number", "pk")
+
+
+def can_see_result_lists(user: Any) -> bool:
+    """The official result list of a round is CAST's document: its staff and the auditor."""
+    return perms.is_cast_staff(user) or perms.is_auditor(user)
+
+
+def can_start_batches(user: Any) -> bool:
+    return perms.is_cast_staff(user)
+
+
+def can_see_batches(user: Any) -> bool:
+    return perms.is_cast_staff(user) or perms.is_auditor(user)
+
+
+def batches_for(*, user: Any) -> QuerySet:
+    qs = BatchJob.objects.select_related("round", "requested_by")
+    if can_see_batches(user):
+        return qs.order_by("-created_at", "-pk")
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    return qs.filter(requested_by_id=user.pk).order_by("-created_at", "-pk")
+
+
+def batch_get(pk: Any, *, user: Any) -> BatchJob | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return batches_for(user=user).filter(pk=pk).first()
+
+
+def verified_document(code: str) -> dict[str, Any] | None:
+    """What the public verification page may show of the document with ``code``: its kind,
+    title, number and date, nothing else (no amounts, no people, no contact data)."""
+    normalized = normalize_code(code)
+    if not normalized:
+        return None
+    document = IssuedDocument.objects.filter(code=normalized).first()
+    if document is None:
+        return None
+    return {
+        "code": document.code,
+        "kind": document.kind,
+        "kind_label": document.get_kind_display(),
+        "title": document.title,
+        "number": document.number,
+        "issued_on": document.issued_on,
+    }
