@@ -156,9 +156,7 @@ def _evidence_path(instance: ObjectionEvidence, filename: str) -> str:
 
 
 class ObjectionEvidence(models.Model):
-    objection = models.ForeignKey(
-        Objection, verbose_name=_("异议"), on_delete=models.CASCADE, related_name="evidence"
-    )
+    objection = models.ForeignKey(Objection, verbose_name=_("异议"), on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(_("文件"), upload_to=_evidence_path, max_length=255)
     original_name = models.CharField(_("原文件名"), max_length=255)
     size = models.PositiveBigIntegerField(_("大小（字节）"))

@@ -1,4 +1,21 @@
 from django.urls import path
 
+from . import views
+
 app_name = "notices"
-urlpatterns: list = []
+urlpatterns = [
+    path("notices/", views.public_list, name="public-list"),
+    path("notices/<int:pk>/", views.public_detail, name="public-detail"),
+    path("notices/<int:pk>/objection-filed/", views.objection_filed, name="objection-filed"),
+    path("manage/notices/", views.manage_list, name="manage-list"),
+    path("manage/notices/<int:pk>/", views.manage_detail, name="manage-detail"),
+    path("manage/notices/<int:pk>/review/", views.manage_review, name="manage-review"),
+    path("manage/notices/<int:pk>/publish/", views.manage_publish, name="manage-publish"),
+    path("manage/notices/<int:pk>/finish/", views.manage_finish, name="manage-finish"),
+    path("manage/objections/<int:pk>/decide/", views.manage_decide, name="manage-decide"),
+    path(
+        "manage/objections/<int:pk>/evidence/<int:evidence_id>/",
+        views.evidence_download,
+        name="evidence-download",
+    ),
+]

@@ -17,9 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
-def is_working_day(
-    day: dt.date, holidays: Iterable[dt.date] = (), *, extra_workdays: Iterable[dt.date] = ()
-) -> bool:
+def is_working_day(day: dt.date, holidays: Iterable[dt.date] = (), *, extra_workdays: Iterable[dt.date] = ()) -> bool:
     """Whether ``day`` is a working day: a weekday that is not a holiday, or a worked weekend day."""
     if day in set(extra_workdays):
         return True

@@ -1,0 +1,257 @@
+"""HTTP API of notices and objections: staff endpoints, and the public objection form.
+
+Staff (CAST staff; content reviewers of CAST and the auditor read): ``/api/v1/notices/``,
+``/api/v1/objections/`` (CAST staff and the auditor). Public, no login:
+``/api/v1/public/notices/`` and ``POST /api/v1/public/notices/{id}/objections/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from workflows.api.mixins import ERROR_RESPONSES, client_ip
+from workflows.exceptions import InvalidInput
+from workflows.models import Round
+
+from . import selectors, services
+from .models import Objection, PublicNotice
+from .serializers import (
+    NoticeCreateSerializer,
+    NoticeFinishSerializer,
+    NoticeReviewSerializer,
+    NoticeSerializer,
+    ObjectionDecideSerializer,
+    ObjectionSerializer,
+    PublicNoticeSerializer,
+    PublicObjectionRequestSerializer,
+    ReferenceSerializer,
+)
+
+
+class CanSeeNotices(BasePermission):
+    message = gettext_lazy("您没有查看公示管理的权限")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return selectors.can_see_notices(request.user)
+
+
+class CanSeeObjections(BasePermission):
+    message = gettext_lazy("您没有查看异议的权限")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return selectors.can_see_objections(request.user)
+
+
+def _body(request: Request) -> dict[str, Any]:
+    return request.data if isinstance(request.data, dict) else {}
+
+
+def _int_list(value: Any) -> list[int]:
+    if isinstance(value, str):
+        value = [v for v in value.replace("，", ",").replace(" ", ",").split(",") if v]
+    if not isinstance(value, list):
+        raise InvalidInput(_("record_ids 必须是记录编号的列表"))
+    ids = []
+    for item in value:
+        try:
+            ids.append(int(item))
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(_("记录编号“%(value)s”不是数字") % {"value": item}) from exc
+    return ids
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="公示列表（中国科协工作人员、中国科协内容审核员、审计员）— every notice, newest first."
+    ),
+    retrieve=extend_schema(description="一则公示及其名单 — a notice with its entries."),
+)
+class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = NoticeSerializer
+    permission_classes = [IsAuthenticated, CanSeeNotices]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return PublicNotice.objects.none()
+        return selectors.notices_for(user=self.request.user).prefetch_related("entries")
+
+    def _fresh(self, notice: Any) -> Response:
+        return Response(NoticeSerializer(self.get_queryset().get(pk=notice.pk)).data)
+
+    @extend_schema(
+        request=NoticeCreateSerializer,
+        responses={201: NoticeSerializer, **ERROR_RESPONSES},
+        description="创建公示草稿（中国科协工作人员）：所列记录须处于可列入公示的状态 — "
+        "CAST staff draft a notice of records in the publish transition's source state.",
+    )
+    def create(self, request: Request) -> Response:
+        body = _body(request)
+        try:
+            round_id = int(body.get("round"))
+        except (TypeError, ValueError):
+            round_id = None
+        round_obj = Round.objects.filter(pk=round_id).first() if round_id is not None else None
+        notice = services.notice_create(
+            round=round_obj,
+            record_type=str(body.get("record_type") or ""),
+            records=_int_list(body.get("record_ids", [])),
+            title=str(body.get("title") or ""),
+            intro=str(body.get("intro") or ""),
+            actor=request.user,
+            client_ip=client_ip(request),
+        )
+        return Response(NoticeSerializer(self.get_queryset().get(pk=notice.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=NoticeReviewSerializer,
+        responses={200: NoticeSerializer, **ERROR_RESPONSES},
+        description="发布前内容审核（中国科协内容审核员）：结论记入每条记录的“发布前内容审核” — "
+        "a CAST content reviewer passes or fails the notice; recorded as each record's publication checkpoint.",
+    )
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: Any = None) -> Response:
+        notice = self.get_object()
+        body = _body(request)
+        updated = services.notice_review(
+            notice=notice,
+            verdict=str(body.get("verdict") or ""),
+            opinion=body.get("opinion") if isinstance(body.get("opinion"), str) else "",
+            actor=request.user,
+            client_ip=client_ip(request),
+        )
+        return self._fresh(updated)
+
+    @extend_schema(
+        request=None,
+        responses={200: NoticeSerializer, **ERROR_RESPONSES},
+        description="发布公示（中国科协工作人员）：公示期自今日起按批次的工作日计算；"
+        "全部记录进入公示，否则不作任何修改 — publish: all records move to the notice state or nothing changes.",
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: Any = None) -> Response:
+        notice = self.get_object()
+        updated = services.notice_publish(notice=notice, actor=request.user, client_ip=client_ip(request))
+        return self._fresh(updated)
+
+    @extend_schema(
+        request=NoticeFinishSerializer,
+        responses={200: NoticeSerializer, **ERROR_RESPONSES},
+        description="结束公示（中国科协工作人员）：公示期满且无未处理异议的记录正式立项/公布 — "
+        "finish: records still on notice are issued / awarded, all or nothing.",
+    )
+    @action(detail=True, methods=["post"])
+    def finish(self, request: Request, pk: Any = None) -> Response:
+        notice = self.get_object()
+        opinion = _body(request).get("opinion")
+        updated = services.notice_finish(
+            notice=notice,
+            actor=request.user,
+            opinion=opinion if isinstance(opinion, str) else "",
+            client_ip=client_ip(request),
+        )
+        return self._fresh(updated)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="异议列表，含异议人信息（中国科协工作人员、审计员）— objections with the objector's data."
+    ),
+    retrieve=extend_schema(description="一条异议 — one objection."),
+)
+class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ObjectionSerializer
+    permission_classes = [IsAuthenticated, CanSeeObjections]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Objection.objects.none()
+        qs = selectors.objections_for(user=self.request.user)
+        notice = self.request.query_params.get("notice")
+        if notice and notice.isdigit():
+            qs = qs.filter(notice_id=int(notice))
+        state = self.request.query_params.get("status")
+        if state:
+            qs = qs.filter(status=state)
+        return qs
+
+    @extend_schema(
+        request=ObjectionDecideSerializer,
+        responses={200: ObjectionSerializer, **ERROR_RESPONSES},
+        description="处理异议（中国科协工作人员）：uphold 异议成立（记录被撤销/取消资格），"
+        "dismiss 异议不成立；须填写理由 — decide an objection with a reason.",
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: Any = None) -> Response:
+        objection = self.get_object()
+        body = _body(request)
+        updated = services.objection_decide(
+            objection=objection,
+            decision=str(body.get("decision") or ""),
+            reason=body.get("reason") if isinstance(body.get("reason"), str) else "",
+            actor=request.user,
+            client_ip=client_ip(request),
+        )
+        return Response(ObjectionSerializer(self.get_queryset().get(pk=updated.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(description="已发布的公示（公开，无需登录）— published and closed notices, public fields only."),
+    retrieve=extend_schema(description="一则已发布的公示（公开）— one published notice."),
+)
+class PublicNoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PublicNoticeSerializer
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        return selectors.public_notices()
+
+    @extend_schema(
+        request={"multipart/form-data": PublicObjectionRequestSerializer},
+        responses={
+            201: ReferenceSerializer,
+            400: OpenApiResponse(description="输入有误，未作任何记录 — every problem listed, nothing stored"),
+            404: OpenApiResponse(description="公示不存在或未发布"),
+            429: OpenApiResponse(description="同一地址提交过于频繁 — too many objections from one address"),
+        },
+        description="公众在公示期内对名单中的一项提出实名异议（无需登录）；返回受理编号 — "
+        "file a real-name objection during the notice period; returns the reference number.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="objections",
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def objections(self, request: Request, pk: Any = None) -> Response:
+        notice = self.get_object()
+        data = request.data
+
+        def field(name: str) -> str:
+            value = data.get(name, "") if hasattr(data, "get") else ""
+            return value if isinstance(value, str) else ""
+
+        files = request.FILES.getlist("evidence") if hasattr(request, "FILES") else []
+        objection = services.objection_file(
+            notice=notice,
+            entry_id=data.get("entry") if hasattr(data, "get") else None,
+            name=field("name"),
+            identity=field("identity"),
+            unit=field("unit"),
+            phone=field("phone"),
+            email=field("email"),
+            content=field("content"),
+            files=files,
+            client_ip=client_ip(request),
+        )
+        return Response({"reference": objection.reference}, status=status.HTTP_201_CREATED)

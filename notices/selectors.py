@@ -1,0 +1,141 @@
+"""Every read of notices and objections that depends on who is asking.
+
+The public sees published and closed notices, and of their entries only the public fields.
+CAST staff, content reviewers of CAST and the auditor see every notice; only CAST staff and
+the auditor see objections (they hold the objector's identity and contact data). Anyone else
+sees none: answered 404, as if nothing existed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts import permissions as perms
+from accounts.models import Organization, OrgType
+from workflows import selectors as workflow_selectors
+from workflows.models import WorkflowRecord
+from workflows.registry import record_models
+
+from .models import (
+    ACTIVE_NOTICE_STATUSES,
+    PUBLIC_NOTICE_STATUSES,
+    NoticeEntry,
+    Objection,
+    ObjectionStatus,
+    PublicNotice,
+)
+from .transitions import declared, publish_sources
+
+
+def cast_root_id() -> int | None:
+    """The CAST organization at the root of the tree."""
+    return (
+        Organization.objects.filter(type=OrgType.CAST, parent__isnull=True).order_by("pk").values_list("pk", flat=True)
+    ).first()
+
+
+def is_cast_content_reviewer(user: Any) -> bool:
+    return perms.is_content_reviewer_in(user, cast_root_id())
+
+
+def can_see_notices(user: Any) -> bool:
+    return perms.is_cast_staff(user) or perms.is_auditor(user) or is_cast_content_reviewer(user)
+
+
+def can_see_objections(user: Any) -> bool:
+    return perms.is_cast_staff(user) or perms.is_auditor(user)
+
+
+def notice_record_types() -> dict[str, type[WorkflowRecord]]:
+    """The record types whose flow goes through a public notice."""
+    return {label: model for label, model in sorted(record_models().items()) if declared(model.flow_class)}
+
+
+# -- the public ----------------------------------------------------------------------------
+
+
+def public_notices() -> QuerySet:
+    """Published and closed notices, newest first."""
+    return PublicNotice.objects.filter(status__in=PUBLIC_NOTICE_STATUSES).order_by("-published_at", "-pk")
+
+
+def get_public_notice(pk: Any) -> PublicNotice | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return public_notices().select_related("round").filter(pk=pk).first()
+
+
+def public_entries(notice: PublicNotice) -> list[dict[str, Any]]:
+    """The entries of a public notice: what was published about each record, nothing else."""
+    if notice.status not in PUBLIC_NOTICE_STATUSES:
+        return []
+    return [
+        {"id": row["id"], "position": row["position"], "title": row["public_title"], "summary": row["public_summary"]}
+        for row in NoticeEntry.objects.filter(notice=notice)
+        .order_by("position")
+        .values("id", "position", "public_title", "public_summary")
+    ]
+
+
+# -- staff, content reviewers of CAST, the auditor ------------------------------------------
+
+
+def notices_for(*, user: Any) -> QuerySet:
+    """Every notice for those who run, review or audit them; none for anyone else."""
+    qs = PublicNotice.objects.select_related("round", "created_by", "reviewer")
+    if not can_see_notices(user):
+        return qs.none()
+    open_objections = Count("objections", filter=Q(objections__status=ObjectionStatus.FILED), distinct=True)
+    return qs.annotate(entry_count=Count("entries", distinct=True), open_objections=open_objections).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def get_notice_for(pk: Any, *, user: Any) -> PublicNotice | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return notices_for(user=user).filter(pk=pk).first()
+
+
+def objections_for(*, user: Any, notice: PublicNotice | None = None) -> QuerySet:
+    """Objections with the objector's data: CAST staff and the auditor only."""
+    qs = Objection.objects.select_related("notice", "entry", "decided_by").prefetch_related("evidence")
+    if not can_see_objections(user):
+        return qs.none()
+    if notice is not None:
+        qs = qs.filter(notice=notice)
+    return qs.order_by("-created_at", "-pk")
+
+
+def get_objection_for(pk: Any, *, user: Any) -> Objection | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return objections_for(user=user).filter(pk=pk).first()
+
+
+def notice_candidates(*, user: Any) -> list[tuple[str, list[WorkflowRecord]]]:
+    """Per record type, the visible records waiting to be put on a notice: in the source state
+    of their flow's publish transition and on no active notice."""
+    result = []
+    for label, model in notice_record_types().items():
+        sources = publish_sources(model.flow_class)
+        listed = NoticeEntry.objects.filter(record_type=label, notice__status__in=ACTIVE_NOTICE_STATUSES).values(
+            "record_id"
+        )
+        records = list(
+            workflow_selectors.visible_records(model, user=user)
+            .filter(state__in=sources)
+            .exclude(pk__in=listed)
+            .select_related("organization", "round")
+            .order_by("pk")
+        )
+        result.append((label, records))
+    return result

@@ -1,0 +1,196 @@
+"""Shapes of notices and objections in the API. Validation of writes lives in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import (
+    PUBLIC_NOTICE_STATUSES,
+    NoticeEntry,
+    NoticeStatus,
+    Objection,
+    ObjectionEvidence,
+    ObjectionStatus,
+    PublicNotice,
+)
+
+
+def _enum(choices: Any) -> dict[str, Any]:
+    # Each set of status values belongs to one component, so the schema names them after it.
+    return {
+        "type": "string",
+        "enum": [value for value, _label in choices],
+        "description": "; ".join(f"{value}: {label}" for value, label in choices),
+    }
+
+
+@extend_schema_field(_enum(NoticeStatus.choices))
+class NoticeStatusField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(_enum([(c.value, c.label) for c in PUBLIC_NOTICE_STATUSES]))
+class PublicNoticeStatusField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(_enum(ObjectionStatus.choices))
+class ObjectionStatusField(serializers.CharField):
+    pass
+
+
+class NoticeEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NoticeEntry
+        fields = ["id", "position", "record_type", "record_id", "public_title", "public_summary"]
+
+
+class PublicEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    status = NoticeStatusField(read_only=True)
+    status_label = serializers.CharField(source="get_status_display")
+    created_by = serializers.CharField(source="created_by.username")
+    reviewer = serializers.SerializerMethodField()
+    entries = NoticeEntrySerializer(many=True)
+
+    class Meta:
+        model = PublicNotice
+        fields = [
+            "id",
+            "round",
+            "record_type",
+            "title",
+            "intro",
+            "body",
+            "status",
+            "status_label",
+            "created_by",
+            "created_at",
+            "reviewer",
+            "review_opinion",
+            "reviewed_at",
+            "published_at",
+            "starts_on",
+            "ends_on",
+            "closed_at",
+            "entries",
+        ]
+
+    def get_reviewer(self, obj: PublicNotice) -> str:
+        return obj.reviewer.username if obj.reviewer_id else ""
+
+
+class PublicNoticeSerializer(serializers.ModelSerializer):
+    """What the public may read of a notice."""
+
+    status = PublicNoticeStatusField(read_only=True)
+    status_label = serializers.CharField(source="get_status_display")
+    entries = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PublicNotice
+        fields = ["id", "title", "intro", "body", "status", "status_label", "starts_on", "ends_on", "entries"]
+
+    def get_entries(self, obj: PublicNotice) -> list[dict[str, Any]]:
+        from .selectors import public_entries
+
+        return PublicEntrySerializer(public_entries(obj), many=True).data
+
+
+class NoticeCreateSerializer(serializers.Serializer):
+    round = serializers.IntegerField(help_text="批次编号 — round id")
+    record_type = serializers.CharField(max_length=100, help_text="e.g. applications.application")
+    record_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    title = serializers.CharField(allow_blank=True, max_length=1000)
+    intro = serializers.CharField(allow_blank=True, required=False, default="", max_length=20000)
+
+
+class NoticeReviewSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=["pass", "fail"])
+    opinion = serializers.CharField(allow_blank=True, max_length=5000)
+
+
+class NoticeFinishSerializer(serializers.Serializer):
+    opinion = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ObjectionEvidence
+        fields = ["id", "original_name", "size", "sha256", "content_type", "created_at"]
+
+
+class ObjectionSerializer(serializers.ModelSerializer):
+    """An objection with the objector's data: for CAST staff and the auditor only."""
+
+    status = ObjectionStatusField(read_only=True)
+    status_label = serializers.CharField(source="get_status_display")
+    entry_title = serializers.CharField(source="entry.public_title")
+    record_type = serializers.CharField(source="entry.record_type")
+    record_id = serializers.IntegerField(source="entry.record_id")
+    decided_by = serializers.SerializerMethodField()
+    evidence = EvidenceSerializer(many=True)
+
+    class Meta:
+        model = Objection
+        fields = [
+            "id",
+            "reference",
+            "notice",
+            "entry",
+            "entry_title",
+            "record_type",
+            "record_id",
+            "objector_name",
+            "identity",
+            "unit",
+            "phone",
+            "email",
+            "content",
+            "status",
+            "status_label",
+            "decision_reason",
+            "decided_by",
+            "decided_at",
+            "client_ip",
+            "created_at",
+            "evidence",
+        ]
+
+    def get_decided_by(self, obj: Objection) -> str:
+        return obj.decided_by.username if obj.decided_by_id else ""
+
+
+class ObjectionDecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["uphold", "dismiss"])
+    reason = serializers.CharField(allow_blank=True, max_length=5000)
+
+
+class PublicObjectionRequestSerializer(serializers.Serializer):
+    """The public objection form (multipart). Every field is checked by the service."""
+
+    entry = serializers.IntegerField(help_text="公示条目编号 — the entry objected to")
+    name = serializers.CharField(help_text="姓名，≤ 50")
+    identity = serializers.CharField(help_text="身份证号或职务，≤ 100；不公开")
+    unit = serializers.CharField(help_text="工作单位，≤ 200")
+    phone = serializers.CharField(help_text="联系电话：数字、+、-，7–20 位；不公开")
+    email = serializers.EmailField(required=False, help_text="电子邮箱（可选），用于告知处理结果；不公开")
+    content = serializers.CharField(help_text="异议内容，10–2000 字")
+    evidence = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="证明材料：至多 5 个 PDF/JPG/PNG，每个 ≤ 10 MB（按文件内容识别）",
+    )
+
+
+class ReferenceSerializer(serializers.Serializer):
+    reference = serializers.CharField()

@@ -1,0 +1,768 @@
+"""Every write of public notices (公示) and objections (异议).
+
+A flow that goes through a notice names three of its transitions on its flow class::
+
+    notice_transitions = {"publish": "publish_notice", "finish": "issue", "uphold": "revoke"}
+
+and these services move the records along them through ``workflows.services.transition``, so
+the records' states change only there. Notice-level steps (created, reviewed, published,
+closed) are appended to the audit trail under the record type ``notices.publicnotice``.
+
+Each public function takes keyword-only arguments; its docstring lists its side effects in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts import permissions as perms
+from accounts.models import Membership, OrgType, Role, User
+from workflows import services as workflow_services
+from workflows.audit import audit_append
+from workflows.calendar import notice_end
+from workflows.exceptions import (
+    InvalidInput,
+    TransitionBlocked,
+    TransitionConflict,
+    TransitionForbidden,
+    WorkflowError,
+)
+from workflows.models import Round, Verdict, WorkflowRecord
+from workflows.registry import get_record_model
+from workflows.selectors import visible_records
+from workflows.uploads import check_upload
+
+from .models import (
+    ACTIVE_NOTICE_STATUSES,
+    NoticeEntry,
+    NoticeStatus,
+    Objection,
+    ObjectionEvidence,
+    ObjectionStatus,
+    PublicNotice,
+)
+from .selectors import cast_root_id
+from .transitions import notice_flow, notice_state, publish_name_for, publish_sources
+
+logger = logging.getLogger(__name__)
+
+TITLE_MAX_LENGTH = 200
+INTRO_MAX_LENGTH = 5000
+OPINION_MAX_LENGTH = 5000
+REASON_MAX_LENGTH = 2000
+
+NAME_MAX_LENGTH = 50
+IDENTITY_MAX_LENGTH = 100
+UNIT_MAX_LENGTH = 200
+EMAIL_MAX_LENGTH = 254
+CONTENT_MIN_LENGTH = 10
+CONTENT_MAX_LENGTH = 2000
+PHONE_PATTERN = re.compile(r"[0-9+\-]{7,20}")
+
+EVIDENCE_MAX_FILES = 5
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_TYPES = ("application/pdf", "image/jpeg", "image/png")
+
+# At most this many objections from one client address within the window (seconds).
+OBJECTION_RATE_LIMIT = 5
+OBJECTION_RATE_WINDOW = 3600
+
+# Unambiguous characters for reference numbers: no 0/O, 1/I.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+NOTICE_RECORD_TYPE = "notices.publicnotice"
+
+
+class ObjectionRateLimited(InvalidInput):
+    """Too many objections from one address (429)."""
+
+    status_code = 429
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _cast_code(actor: Any) -> str:
+    return next((g.org_code for g in perms.grants(actor) if g.org_type == OrgType.CAST), "")
+
+
+def _require_staff(actor: Any, message: str) -> None:
+    if not perms.is_cast_staff(actor):
+        raise TransitionForbidden(message)
+
+
+def _named(title: str, reasons: Iterable[str]) -> str:
+    return _("《%(title)s》：%(reasons)s") % {"title": title, "reasons": "；".join(str(r) for r in reasons)}
+
+
+def _notice_audit(
+    notice: PublicNotice,
+    *,
+    action: str,
+    actor: Any,
+    from_status: str,
+    opinion: str = "",
+    data: dict[str, Any] | None = None,
+    client_ip: str | None = None,
+    role: str = Role.CAST_STAFF,
+) -> Any:
+    org = next((g.org_code for g in perms.grants(actor) if g.role == role and g.org_type == OrgType.CAST), "")
+    return audit_append(
+        record_type=NOTICE_RECORD_TYPE,
+        record_id=notice.pk,
+        action=action,
+        actor=actor,
+        actor_org=org,
+        actor_role=role,
+        from_state=from_status,
+        to_state=notice.status,
+        opinion=opinion,
+        data=data or {},
+        client_ip=client_ip,
+    )
+
+
+def _entry_records(notice: PublicNotice) -> list[tuple[NoticeEntry, WorkflowRecord | None]]:
+    model = get_record_model(notice.record_type)
+    entries = list(notice.entries.order_by("position"))
+    if model is None:
+        return [(entry, None) for entry in entries]
+    records = {r.pk: r for r in model.objects.filter(pk__in=[e.record_id for e in entries])}
+    return [(entry, records.get(entry.record_id)) for entry in entries]
+
+
+def _public_text(record: WorkflowRecord) -> tuple[str, str]:
+    """(title, summary) that may be published about the record."""
+    summarize = getattr(record, "public_summary", None)
+    if callable(summarize):
+        public = summarize() or {}
+        title = str(public.get("title") or record)
+        summary = str(public.get("summary") or "")
+    else:
+        title, summary = str(record), ""
+    return title[:300], summary
+
+
+def _body_text(entries: list[NoticeEntry]) -> str:
+    lines = []
+    for entry in entries:
+        line = f"{entry.position}. {entry.public_title}"
+        if entry.public_summary:
+            line += f"（{entry.public_summary}）"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# -- notices ---------------------------------------------------------------------------------
+
+
+def notice_create(
+    *,
+    round: Round,
+    record_type: str,
+    records: Iterable[WorkflowRecord | int],
+    title: str,
+    intro: str,
+    actor: Any,
+    client_ip: str | None = None,
+) -> PublicNotice:
+    """Draft a notice listing ``records`` (all of one type, all of ``round``; records or ids).
+
+    Side effects, in order:
+    1. refuses with TransitionForbidden unless the actor is CAST staff;
+    2. locks the records' rows and refuses with InvalidInput, naming every problem, when the
+       title or intro is wrong, a record is unknown or outside the actor's scope, of another
+       type or round, not in the state its
+       flow's publish transition starts from, or already on an active notice;
+    3. stores the notice (status draft) with one entry per record (its ``public_summary()``
+       or its name) and the list text built from them;
+    4. appends the "notice_created" audit event of the notice.
+    """
+    _require_staff(actor, _("只有中国科协工作人员可以创建公示"))
+    title = (title or "").strip()
+    intro = (intro or "").strip()
+    records = list(records)
+    errors: list[str] = []
+    if not title:
+        errors.append(_("请填写公示标题"))
+    elif len(title) > TITLE_MAX_LENGTH:
+        errors.append(_("公示标题不得超过 %(n)s 个字符") % {"n": TITLE_MAX_LENGTH})
+    if len(intro) > INTRO_MAX_LENGTH:
+        errors.append(_("公示说明不得超过 %(n)s 个字符") % {"n": INTRO_MAX_LENGTH})
+    if not isinstance(round, Round):
+        errors.append(_("请选择批次"))
+    if not records:
+        errors.append(_("请至少选择一条记录"))
+    try:
+        model, flow_class, _names = notice_flow(record_type)
+    except InvalidInput as exc:
+        raise InvalidInput([*errors, *exc.errors]) from exc
+    ids: list[int] = []
+    for record in records:
+        if isinstance(record, int) and not isinstance(record, bool):
+            pk = record
+        elif isinstance(record, model):
+            pk = record.pk
+        else:
+            errors.append(_("“%(record)s”不是该类型的记录") % {"record": record})
+            continue
+        if pk not in ids:
+            ids.append(pk)
+    # Ids outside the actor's scope are answered as if they did not exist.
+    visible = set(visible_records(model, user=actor).filter(pk__in=ids).values_list("pk", flat=True))
+
+    with transaction.atomic():
+        locked = {r.pk: r for r in model.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        sources = publish_sources(flow_class)
+        source_labels = "、".join(flow_class.state_label(s) for s in sorted(sources))
+        listed = {
+            e.record_id: e.notice
+            for e in NoticeEntry.objects.filter(
+                record_type=record_type, record_id__in=ids, notice__status__in=ACTIVE_NOTICE_STATUSES
+            ).select_related("notice")
+        }
+        for pk in ids:
+            record = locked.get(pk)
+            if record is None or pk not in visible:
+                errors.append(_("编号为 %(id)s 的记录不存在或您无权查看") % {"id": pk})
+                continue
+            problems = []
+            if isinstance(round, Round) and record.round_id != round.pk:
+                problems.append(_("不属于批次“%(round)s”") % {"round": round.title})
+            if record.state not in sources:
+                problems.append(
+                    _("当前状态为“%(state)s”，只有“%(sources)s”的记录可以列入公示")
+                    % {"state": flow_class.state_label(record.state), "sources": source_labels}
+                )
+            if pk in listed:
+                problems.append(_("已在公示“%(notice)s”中") % {"notice": listed[pk].title})
+            if problems:
+                errors.append(_named(str(record), problems))
+        if errors:
+            raise InvalidInput(errors)
+
+        notice = PublicNotice.objects.create(
+            round=round, record_type=record_type, title=title, intro=intro, created_by=actor
+        )
+        entries = []
+        for position, pk in enumerate(ids, start=1):
+            public_title, public_summary = _public_text(locked[pk])
+            entries.append(
+                NoticeEntry(
+                    notice=notice,
+                    record_type=record_type,
+                    record_id=pk,
+                    position=position,
+                    public_title=public_title,
+                    public_summary=public_summary,
+                )
+            )
+        NoticeEntry.objects.bulk_create(entries)
+        notice.body = _body_text(entries)
+        notice.save(update_fields=["body"])
+        _notice_audit(
+            notice,
+            action="notice_created",
+            actor=actor,
+            from_status="",
+            data={"record_type": record_type, "record_ids": ids},
+            client_ip=client_ip,
+        )
+    return notice
+
+
+def notice_review(
+    *, notice: PublicNotice, verdict: str, opinion: str, actor: Any, client_ip: str | None = None
+) -> PublicNotice:
+    """A content reviewer of CAST passes or fails a draft notice before it is published.
+
+    Side effects, in order:
+    1. refuses with TransitionForbidden unless the actor is a content reviewer of CAST, with
+       InvalidInput on a wrong verdict or a missing opinion, with TransitionConflict unless the
+       notice (locked) is a draft;
+    2. records the verdict as each entry's record's "publication" checkpoint (each with its
+       audit event and notifications); if any record cannot take it, TransitionBlocked lists
+       "《title》：reason" for each and nothing is kept;
+    3. sets the notice passed_review or failed_review with the reviewer and opinion;
+    4. appends the "notice_review_pass" / "notice_review_fail" audit event of the notice.
+    """
+    if not perms.is_content_reviewer_in(actor, cast_root_id()):
+        raise TransitionForbidden(_("只有中国科协的内容审核员可以审核公示"))
+    errors: list[str] = []
+    if verdict not in Verdict.values:
+        errors.append(_("审核结论必须是 pass（通过）或 fail（不通过）"))
+    if not isinstance(opinion, str) or not opinion.strip():
+        errors.append(_("请填写审核意见"))
+    elif len(opinion) > OPINION_MAX_LENGTH:
+        errors.append(_("意见不得超过 %(n)s 个字符") % {"n": OPINION_MAX_LENGTH})
+    if errors:
+        raise InvalidInput(errors)
+    opinion = opinion.strip()
+    with transaction.atomic():
+        locked = PublicNotice.objects.select_for_update().get(pk=notice.pk)
+        if locked.status != NoticeStatus.DRAFT:
+            raise TransitionConflict(
+                _("公示当前状态为“%(status)s”，不能再审核") % {"status": locked.get_status_display()}
+            )
+        failures: list[str] = []
+        for entry, record in _entry_records(locked):
+            if record is None:
+                failures.append(_named(entry.public_title, [_("记录已不存在")]))
+                continue
+            try:
+                workflow_services.checkpoint_record(
+                    record, stage="publication", verdict=verdict, opinion=opinion, actor=actor, client_ip=client_ip
+                )
+            except WorkflowError as exc:
+                failures.append(_named(entry.public_title, exc.errors))
+        if failures:
+            raise TransitionBlocked(failures)
+        from_status = locked.status
+        locked.status = NoticeStatus.PASSED_REVIEW if verdict == Verdict.PASS else NoticeStatus.FAILED_REVIEW
+        locked.reviewer = actor
+        locked.review_opinion = opinion
+        locked.reviewed_at = timezone.now()
+        locked.save(update_fields=["status", "reviewer", "review_opinion", "reviewed_at"])
+        _notice_audit(
+            locked,
+            action=f"notice_review_{verdict}",
+            actor=actor,
+            from_status=from_status,
+            opinion=opinion,
+            client_ip=client_ip,
+            role=Role.CONTENT_REVIEWER,
+        )
+    return locked
+
+
+def notice_publish(*, notice: PublicNotice, actor: Any, client_ip: str | None = None) -> PublicNotice:
+    """Publish a reviewed notice: its period starts today and runs the round's working days.
+
+    Side effects, in order:
+    1. refuses with TransitionForbidden unless the actor is CAST staff, with
+       TransitionConflict unless the notice (locked) passed its review;
+    2. moves every entry's record along its flow's publish transition (each with its audit
+       event and notifications); if any cannot move, TransitionBlocked lists
+       "《title》：reason" for each and nothing is kept;
+    3. sets the notice published, starts_on today (local date), ends_on the last working day
+       of the period (``workflows.calendar``, with the configured holidays);
+    4. appends the "notice_published" audit event of the notice.
+    """
+    _require_staff(actor, _("只有中国科协工作人员可以发布公示"))
+    with transaction.atomic():
+        locked = PublicNotice.objects.select_for_update().select_related("round").get(pk=notice.pk)
+        if locked.status != NoticeStatus.PASSED_REVIEW:
+            raise TransitionConflict(
+                _("公示当前状态为“%(status)s”，只有内容审核通过的公示可以发布")
+                % {"status": locked.get_status_display()}
+            )
+        _model, flow_class, _names = notice_flow(locked.record_type)
+        starts_on = timezone.localdate()
+        try:
+            ends_on = notice_end(starts_on, locked.round.notice_working_days)
+        except ValueError as exc:
+            raise TransitionBlocked(
+                _("批次“%(round)s”的公示期（工作日）设置无效：%(days)s")
+                % {"round": locked.round.title, "days": locked.round.notice_working_days}
+            ) from exc
+        opinion = _("列入公示《%(title)s》，公示期 %(start)s 至 %(end)s") % {
+            "title": locked.title,
+            "start": starts_on.isoformat(),
+            "end": ends_on.isoformat(),
+        }
+        failures: list[str] = []
+        for entry, record in _entry_records(locked):
+            if record is None:
+                failures.append(_named(entry.public_title, [_("记录已不存在")]))
+                continue
+            try:
+                name = publish_name_for(flow_class, record.state)
+                workflow_services.transition(record, name, actor=actor, opinion=opinion, client_ip=client_ip)
+            except WorkflowError as exc:
+                failures.append(_named(entry.public_title, exc.errors))
+        if failures:
+            raise TransitionBlocked(failures)
+        from_status = locked.status
+        locked.status = NoticeStatus.PUBLISHED
+        locked.published_at = timezone.now()
+        locked.starts_on = starts_on
+        locked.ends_on = ends_on
+        locked.save(update_fields=["status", "published_at", "starts_on", "ends_on"])
+        _notice_audit(
+            locked,
+            action="notice_published",
+            actor=actor,
+            from_status=from_status,
+            data={"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()},
+            client_ip=client_ip,
+        )
+    return locked
+
+
+def notice_finish(*, notice: PublicNotice, actor: Any, opinion: str = "", client_ip: str | None = None) -> PublicNotice:
+    """End a published notice: every record still on notice moves on (issued / awarded).
+
+    Side effects, in order:
+    1. refuses with TransitionForbidden unless the actor is CAST staff, with
+       TransitionConflict unless the notice (locked) is published;
+    2. moves each entry's record that is still in the notice state along its flow's finish
+       transition (audit event and notifications each); records already moved on (revoked)
+       are left alone; if any cannot move (period not over, objection open),
+       TransitionBlocked lists "《title》：reason" for each and nothing is kept; with no record
+       left to move, the period must still be over;
+    3. sets the notice closed;
+    4. appends the "notice_closed" audit event of the notice.
+    """
+    _require_staff(actor, _("只有中国科协工作人员可以结束公示"))
+    opinion = (opinion or "").strip()
+    with transaction.atomic():
+        locked = PublicNotice.objects.select_for_update().get(pk=notice.pk)
+        if locked.status != NoticeStatus.PUBLISHED:
+            raise TransitionConflict(
+                _("公示当前状态为“%(status)s”，只有公示中的公示可以结束") % {"status": locked.get_status_display()}
+            )
+        _model, flow_class, names = notice_flow(locked.record_type)
+        waiting_state = notice_state(flow_class)
+        opinion = opinion or _("公示《%(title)s》期满") % {"title": locked.title}
+        failures: list[str] = []
+        moved = 0
+        for entry, record in _entry_records(locked):
+            if record is None or record.state != waiting_state:
+                continue
+            try:
+                workflow_services.transition(record, names["finish"], actor=actor, opinion=opinion, client_ip=client_ip)
+                moved += 1
+            except WorkflowError as exc:
+                failures.append(_named(entry.public_title, exc.errors))
+        if failures:
+            raise TransitionBlocked(failures)
+        if not moved and locked.ends_on is not None and timezone.localdate() <= locked.ends_on:
+            raise TransitionBlocked(_("公示期至 %(date)s 结束，尚未期满") % {"date": locked.ends_on.isoformat()})
+        from_status = locked.status
+        locked.status = NoticeStatus.CLOSED
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["status", "closed_at"])
+        _notice_audit(
+            locked, action="notice_closed", actor=actor, from_status=from_status, opinion=opinion, client_ip=client_ip
+        )
+    return locked
+
+
+# -- objections ------------------------------------------------------------------------------
+
+
+def _rate_key(client_ip: str | None) -> str:
+    return f"notices:objections:{client_ip or 'unknown'}"
+
+
+def _recent_filings(client_ip: str | None, now: float) -> list[float]:
+    stamps = cache.get(_rate_key(client_ip)) or []
+    return [t for t in stamps if t > now - OBJECTION_RATE_WINDOW]
+
+
+def _new_reference() -> str:
+    year = timezone.localdate().year
+    while True:
+        reference = f"YY{year}-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _i in range(6))
+        if not Objection.objects.filter(reference=reference).exists():
+            return reference
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _check_required(errors: list[str], value: str, missing: str, limit: int, too_long: str) -> None:
+    if not value:
+        errors.append(missing)
+    elif len(value) > limit:
+        errors.append(too_long % {"n": limit})
+
+
+def _period_problem(notice: PublicNotice) -> str | None:
+    if notice.status != NoticeStatus.PUBLISHED or notice.starts_on is None or notice.ends_on is None:
+        return _("该公示不在公示期内，不接受异议")
+    today = timezone.localdate()
+    if not notice.starts_on <= today <= notice.ends_on:
+        return _("公示期为 %(start)s 至 %(end)s，现已不在公示期内，不接受异议") % {
+            "start": notice.starts_on.isoformat(),
+            "end": notice.ends_on.isoformat(),
+        }
+    return None
+
+
+def objection_file(
+    *,
+    notice: PublicNotice,
+    entry_id: Any,
+    name: str,
+    identity: str,
+    unit: str,
+    phone: str,
+    email: str,
+    content: str,
+    files: Iterable[Any] = (),
+    client_ip: str | None = None,
+) -> Objection:
+    """A member of the public objects, in real name and in writing, to an entry of a notice.
+
+    No user: the objector is identified by what they give. Side effects, in order:
+    1. refuses with ObjectionRateLimited (429) when the client address filed
+       ``OBJECTION_RATE_LIMIT`` objections within the last hour;
+    2. refuses with InvalidInput listing every problem — fields required, lengths, phone and
+       e-mail format, the notice published and today in its period, the entry on the notice,
+       at most 5 evidence files of at most 10 MB each, PDF/JPG/PNG by their bytes — and writes
+       nothing;
+    3. locks the notice (so it cannot close meanwhile) and checks its period again;
+    4. stores the objection with a random reference (e.g. YY2026-7F3K9Q) and its evidence
+       files under server-made names with their SHA-256;
+    5. appends the "objection_filed" audit event on the record (its data: the reference only);
+    6. writes the outbox rows telling CAST staff (in-app and e-mail, delivered on commit);
+    7. counts the filing against the client address.
+    Returns the objection, whose reference is the objector's acknowledgement.
+    """
+    now = time.time()
+    if len(_recent_filings(client_ip, now)) >= OBJECTION_RATE_LIMIT:
+        raise ObjectionRateLimited(
+            _("同一网络地址一小时内最多提交 %(n)s 条异议，请稍后再试") % {"n": OBJECTION_RATE_LIMIT}
+        )
+    name, identity, unit = _text(name), _text(identity), _text(unit)
+    phone, email, content = _text(phone), _text(email), _text(content)
+    errors: list[str] = []
+    period = _period_problem(notice)
+    if period:
+        errors.append(period)
+    entry = None
+    try:
+        entry = NoticeEntry.objects.filter(notice=notice, pk=int(entry_id)).first()
+    except (TypeError, ValueError):
+        pass
+    if entry is None:
+        errors.append(_("请选择异议对象（公示名单中的一项）"))
+    _check_required(errors, name, _("请填写姓名"), NAME_MAX_LENGTH, _("姓名不得超过 %(n)s 个字符"))
+    _check_required(
+        errors,
+        identity,
+        _("请填写身份（身份证号或职务）"),
+        IDENTITY_MAX_LENGTH,
+        _("身份不得超过 %(n)s 个字符"),
+    )
+    _check_required(errors, unit, _("请填写工作单位"), UNIT_MAX_LENGTH, _("工作单位不得超过 %(n)s 个字符"))
+    if not phone:
+        errors.append(_("请填写联系电话"))
+    elif not PHONE_PATTERN.fullmatch(phone) or sum(c.isdigit() for c in phone) < 7:
+        errors.append(_("联系电话只能包含数字、“+”和“-”，长度为 7 至 20 位"))
+    if email:
+        try:
+            if len(email) > EMAIL_MAX_LENGTH:
+                raise ValidationError("too long")
+            validate_email(email)
+        except ValidationError:
+            errors.append(_("电子邮箱格式不正确"))
+    if not content:
+        errors.append(_("请填写异议内容"))
+    elif len(content) < CONTENT_MIN_LENGTH:
+        errors.append(_("异议内容不得少于 %(n)s 个字符") % {"n": CONTENT_MIN_LENGTH})
+    elif len(content) > CONTENT_MAX_LENGTH:
+        errors.append(_("异议内容不得超过 %(n)s 个字符") % {"n": CONTENT_MAX_LENGTH})
+    uploads = [f for f in (files or ()) if f is not None]
+    checked = []
+    if len(uploads) > EVIDENCE_MAX_FILES:
+        errors.append(
+            _("证明材料最多 %(n)s 个文件，您选择了 %(count)s 个") % {"n": EVIDENCE_MAX_FILES, "count": len(uploads)}
+        )
+    else:
+        for upload in uploads:
+            good, problems = check_upload(
+                upload, allowed=EVIDENCE_TYPES, max_bytes=EVIDENCE_MAX_BYTES, label=_("证明材料")
+            )
+            errors.extend(problems)
+            if good is not None:
+                checked.append(good)
+    if errors:
+        raise InvalidInput(errors)
+    assert entry is not None
+
+    with transaction.atomic():
+        locked = PublicNotice.objects.select_for_update().get(pk=notice.pk)
+        period = _period_problem(locked)
+        if period:
+            raise InvalidInput(period)
+        objection = Objection.objects.create(
+            notice=locked,
+            entry=entry,
+            reference=_new_reference(),
+            objector_name=name,
+            identity=identity,
+            unit=unit,
+            phone=phone,
+            email=email,
+            content=content,
+            client_ip=client_ip or None,
+        )
+        for upload in checked:
+            evidence = ObjectionEvidence(
+                objection=objection,
+                original_name=upload.original_name,
+                size=upload.size,
+                sha256=upload.sha256,
+                content_type=upload.content_type,
+            )
+            evidence.file.save(upload.original_name, ContentFile(upload.content), save=False)
+            evidence.save()
+        record = entry.get_record()
+        event = audit_append(
+            record_type=entry.record_type,
+            record_id=entry.record_id,
+            action="objection_filed",
+            from_state=record.state,
+            to_state=record.state,
+            data={"reference": objection.reference},
+            revision_hash=record.current_revision_hash,
+            client_ip=client_ip,
+        )
+        from notifications.services import notify_users
+
+        notify_users(record=record, event=event, event_name="objection_filed", users=_cast_staff(), actor=None)
+        cache.set(_rate_key(client_ip), [*_recent_filings(client_ip, now), now], OBJECTION_RATE_WINDOW)
+    return objection
+
+
+def _cast_staff() -> list[User]:
+    memberships = Membership.objects.filter(role=Role.CAST_STAFF, organization__type=OrgType.CAST)
+    return list(User.objects.filter(pk__in=memberships.values("user_id"), is_active=True).order_by("pk"))
+
+
+def _applicants_of(record: WorkflowRecord) -> list[User]:
+    memberships = Membership.objects.filter(role=Role.APPLICANT, organization_id=record.organization_id)
+    return list(User.objects.filter(pk__in=memberships.values("user_id"), is_active=True).order_by("pk"))
+
+
+DECISIONS = {"uphold": ObjectionStatus.UPHELD, "dismiss": ObjectionStatus.DISMISSED}
+
+
+def objection_decide(
+    *, objection: Objection, decision: str, reason: str, actor: Any, client_ip: str | None = None
+) -> Objection:
+    """CAST staff decide an objection: uphold it (the record is revoked / disqualified) or
+    dismiss it, with a reason.
+
+    Side effects, in order:
+    1. refuses with TransitionForbidden unless the actor is CAST staff, with InvalidInput on
+       a wrong decision or a missing reason, with TransitionConflict unless the objection
+       (locked) is still filed;
+    2. stores the decision, the reason, who and when;
+    3. appends the "objection_upheld" / "objection_dismissed" audit event on the record;
+    4. on uphold, moves the record along its flow's uphold transition with the reason as the
+       opinion (audit event and notifications); if it cannot move, nothing is kept. A record
+       already removed by an earlier upheld objection is not moved again;
+    5. writes the outbox rows telling the record's applicants ("objection_decided");
+    6. on commit, e-mails the objector the reference, the decision and the reason, if they
+       gave an address.
+    """
+    _require_staff(actor, _("只有中国科协工作人员可以处理异议"))
+    reason = _text(reason)
+    errors: list[str] = []
+    if decision not in DECISIONS:
+        errors.append(_("处理结论必须是 uphold（异议成立）或 dismiss（异议不成立）"))
+    if not reason:
+        errors.append(_("请填写处理理由"))
+    elif len(reason) > REASON_MAX_LENGTH:
+        errors.append(_("处理理由不得超过 %(n)s 个字符") % {"n": REASON_MAX_LENGTH})
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        locked = Objection.objects.select_for_update().select_related("entry", "notice").get(pk=objection.pk)
+        if locked.status != ObjectionStatus.FILED:
+            raise TransitionConflict(
+                _("异议 %(ref)s 已处理（%(status)s），不能重复处理")
+                % {"ref": locked.reference, "status": locked.get_status_display()}
+            )
+        locked.status = DECISIONS[decision]
+        locked.decision_reason = reason
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
+
+        entry = locked.entry
+        record = entry.get_record()
+        event = audit_append(
+            record_type=entry.record_type,
+            record_id=entry.record_id,
+            action="objection_upheld" if decision == "uphold" else "objection_dismissed",
+            actor=actor,
+            actor_org=_cast_code(actor),
+            actor_role=Role.CAST_STAFF,
+            from_state=record.state,
+            to_state=record.state,
+            opinion=reason,
+            data={"reference": locked.reference},
+            revision_hash=record.current_revision_hash,
+            client_ip=client_ip,
+        )
+        if decision == "uphold":
+            _model, flow_class, names = notice_flow(entry.record_type)
+            already_removed = (
+                record.state != notice_state(flow_class)
+                and Objection.objects.filter(entry__record_type=entry.record_type, entry__record_id=entry.record_id)
+                .filter(status=ObjectionStatus.UPHELD)
+                .exclude(pk=locked.pk)
+                .exists()
+            )
+            if not already_removed:
+                record = workflow_services.transition(
+                    record, names["uphold"], actor=actor, opinion=reason, client_ip=client_ip
+                )
+        from notifications.services import notify_users
+
+        notify_users(
+            record=record, event=event, event_name="objection_decided", users=_applicants_of(record), actor=actor
+        )
+        if locked.email:
+            subject, body = _decision_mail(locked)
+            address = locked.email
+            transaction.on_commit(lambda: _send_decision_mail(address, subject, body))
+    return locked
+
+
+def _decision_mail(objection: Objection) -> tuple[str, str]:
+    """(subject, body) of the e-mail telling the objector the decision, in Chinese."""
+    with translation.override("zh-hans"):
+        subject = _("关于您提出的异议（受理编号 %(ref)s）的处理结果") % {"ref": objection.reference}
+        body = _(
+            "%(name)s：\n\n"
+            "您好！您于 %(date)s 对公示《%(notice)s》中“%(entry)s”提出的异议（受理编号 %(ref)s）已处理完毕。\n\n"
+            "处理结果：%(decision)s\n"
+            "处理理由：%(reason)s\n\n"
+            "感谢您对科技志愿服务工作的监督。\n"
+            "中国科协"
+        ) % {
+            "name": objection.objector_name,
+            "date": timezone.localtime(objection.created_at).strftime("%Y-%m-%d"),
+            "notice": objection.notice.title,
+            "entry": objection.entry.public_title,
+            "ref": objection.reference,
+            "decision": objection.get_status_display(),
+            "reason": objection.decision_reason,
+        }
+    return str(subject), str(body)
+
+
+def _send_decision_mail(address: str, subject: str, body: str) -> None:
+    try:
+        send_mail(subject, body, None, [address])
+    except Exception:  # the decision stands; the mail server being down must not undo it
+        logger.exception("could not e-mail the objection decision to the objector")

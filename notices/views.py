@@ -1,0 +1,297 @@
+"""Pages of notices: the public list, notice and objection form (no login), and the staff
+pages that create, review, publish and finish notices and decide objections.
+
+Staff pages answer 404 to anyone who may not see notices (ids must not be probed); the
+services refuse actions the viewer may not take, and their messages are shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import permissions as perms
+from workflows.api.mixins import client_ip
+from workflows.exceptions import WorkflowError
+from workflows.models import Round
+
+from . import selectors, services
+from .models import NoticeStatus, ObjectionStatus
+
+OBJECTION_FIELDS = ("entry", "name", "identity", "unit", "phone", "email", "content")
+SESSION_REFERENCE = "notices_objection_reference"
+
+
+# -- the public ------------------------------------------------------------------------------
+
+
+@require_GET
+def public_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "notices/public_list.html", {"notices": list(selectors.public_notices())})
+
+
+def _public_context(notice: Any, values: dict[str, str], errors: list[str]) -> dict[str, Any]:
+    today = timezone.localdate()
+    accepting = (
+        notice.status == NoticeStatus.PUBLISHED
+        and notice.starts_on is not None
+        and notice.ends_on is not None
+        and notice.starts_on <= today <= notice.ends_on
+    )
+    return {
+        "notice": notice,
+        "entries": selectors.public_entries(notice),
+        "accepting": accepting,
+        "values": values,
+        "errors": errors,
+        "max_files": services.EVIDENCE_MAX_FILES,
+        "content_min": services.CONTENT_MIN_LENGTH,
+        "content_max": services.CONTENT_MAX_LENGTH,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = selectors.get_public_notice(pk)
+    if notice is None:
+        raise Http404
+    if request.method == "GET":
+        return render(request, "notices/public_detail.html", _public_context(notice, {}, []))
+    values = {name: request.POST.get(name, "") for name in OBJECTION_FIELDS}
+    try:
+        objection = services.objection_file(
+            notice=notice,
+            entry_id=values["entry"],
+            name=values["name"],
+            identity=values["identity"],
+            unit=values["unit"],
+            phone=values["phone"],
+            email=values["email"],
+            content=values["content"],
+            files=request.FILES.getlist("evidence"),
+            client_ip=client_ip(request),
+        )
+    except WorkflowError as exc:
+        context = _public_context(notice, values, exc.errors)
+        return render(request, "notices/public_detail.html", context, status=exc.status_code)
+    request.session[SESSION_REFERENCE] = objection.reference
+    return redirect("notices:objection-filed", pk=notice.pk)
+
+
+@require_GET
+def objection_filed(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = selectors.get_public_notice(pk)
+    if notice is None:
+        raise Http404
+    reference = request.session.pop(SESSION_REFERENCE, None)
+    if not reference:
+        return redirect("notices:public-detail", pk=notice.pk)
+    return render(request, "notices/objection_filed.html", {"notice": notice, "reference": reference})
+
+
+# -- staff -----------------------------------------------------------------------------------
+
+
+def staff_area(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in, and one of CAST staff, a content reviewer of CAST or the auditor; else 404."""
+
+    @login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not selectors.can_see_notices(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _parse_ids(text: str) -> tuple[list[int], list[str]]:
+    ids: list[int] = []
+    errors: list[str] = []
+    for part in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if part.isdigit():
+            ids.append(int(part))
+        else:
+            errors.append(_("记录编号“%(value)s”不是数字") % {"value": part})
+    return ids, errors
+
+
+def _manage_list_context(request: HttpRequest, values: dict[str, str]) -> dict[str, Any]:
+    user = request.user
+    is_staff = perms.is_cast_staff(user)
+    return {
+        "notices": list(selectors.notices_for(user=user)),
+        "is_staff": is_staff,
+        "candidates": selectors.notice_candidates(user=user) if is_staff else [],
+        "record_types": list(selectors.notice_record_types()),
+        "rounds": list(Round.objects.order_by("-year", "kind", "pk")),
+        "values": values,
+    }
+
+
+@staff_area
+@require_http_methods(["GET", "POST"])
+def manage_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "notices/manage_list.html", _manage_list_context(request, {}))
+    values = {name: request.POST.get(name, "") for name in ("round", "record_type", "record_ids", "title", "intro")}
+    ids, id_errors = _parse_ids(values["record_ids"])
+    round_obj = Round.objects.filter(pk=int(values["round"])).first() if values["round"].isdigit() else None
+    try:
+        if id_errors:
+            raise WorkflowError(id_errors)
+        notice = services.notice_create(
+            round=round_obj,
+            record_type=values["record_type"],
+            records=ids,
+            title=values["title"],
+            intro=values["intro"],
+            actor=request.user,
+            client_ip=client_ip(request),
+        )
+    except WorkflowError as exc:
+        for error in exc.errors:
+            messages.error(request, error)
+        return render(
+            request, "notices/manage_list.html", _manage_list_context(request, values), status=exc.status_code
+        )
+    messages.success(request, _("公示草稿已创建，请中国科协内容审核员审核"))
+    return redirect("notices:manage-detail", pk=notice.pk)
+
+
+def _notice_or_404(pk: int, user: Any) -> Any:
+    notice = selectors.get_notice_for(pk, user=user)
+    if notice is None:
+        raise Http404
+    return notice
+
+
+@staff_area
+@require_GET
+def manage_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    notice = _notice_or_404(pk, user)
+    is_staff = perms.is_cast_staff(user)
+    return render(
+        request,
+        "notices/manage_detail.html",
+        {
+            "notice": notice,
+            "entries": list(notice.entries.order_by("position")),
+            "objections": list(selectors.objections_for(user=user, notice=notice)),
+            "can_see_objections": selectors.can_see_objections(user),
+            "can_review": notice.status == NoticeStatus.DRAFT and selectors.is_cast_content_reviewer(user),
+            "can_publish": notice.status == NoticeStatus.PASSED_REVIEW and is_staff,
+            "can_finish": notice.status == NoticeStatus.PUBLISHED and is_staff,
+            "can_decide": is_staff,
+            "filed": ObjectionStatus.FILED,
+        },
+    )
+
+
+def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> None:
+    try:
+        action()
+    except WorkflowError as exc:
+        for error in exc.errors:
+            messages.error(request, error)
+    else:
+        messages.success(request, success)
+
+
+@staff_area
+@require_POST
+def manage_review(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice_or_404(pk, request.user)
+    _run(
+        request,
+        lambda: services.notice_review(
+            notice=notice,
+            verdict=request.POST.get("verdict", ""),
+            opinion=request.POST.get("opinion", ""),
+            actor=request.user,
+            client_ip=client_ip(request),
+        ),
+        _("审核结论已记录"),
+    )
+    return redirect("notices:manage-detail", pk=notice.pk)
+
+
+@staff_area
+@require_POST
+def manage_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice_or_404(pk, request.user)
+    _run(
+        request,
+        lambda: services.notice_publish(notice=notice, actor=request.user, client_ip=client_ip(request)),
+        _("公示已发布"),
+    )
+    return redirect("notices:manage-detail", pk=notice.pk)
+
+
+@staff_area
+@require_POST
+def manage_finish(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice_or_404(pk, request.user)
+    _run(
+        request,
+        lambda: services.notice_finish(
+            notice=notice, actor=request.user, opinion=request.POST.get("opinion", ""), client_ip=client_ip(request)
+        ),
+        _("公示已结束，名单中的记录已办结"),
+    )
+    return redirect("notices:manage-detail", pk=notice.pk)
+
+
+def _objection_or_404(pk: int, user: Any) -> Any:
+    objection = selectors.get_objection_for(pk, user=user)
+    if objection is None:
+        raise Http404
+    return objection
+
+
+@staff_area
+@require_POST
+def manage_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = _objection_or_404(pk, request.user)
+    _run(
+        request,
+        lambda: services.objection_decide(
+            objection=objection,
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+            client_ip=client_ip(request),
+        ),
+        _("异议 %(ref)s 已处理") % {"ref": objection.reference},
+    )
+    return redirect("notices:manage-detail", pk=objection.notice_id)
+
+
+@staff_area
+@require_GET
+def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileResponse:
+    objection = _objection_or_404(pk, request.user)
+    evidence = objection.evidence.filter(pk=evidence_id).first()
+    if evidence is None:
+        raise Http404
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
