@@ -26,13 +26,13 @@ from . import selectors, services
 from .checks import eligibility_report
 from .models import Category
 from .serializers import (
-    AttachmentSerializer,
-    BulkTransitionSerializer,
+    NominationAttachmentSerializer,
+    NominationBulkTransitionSerializer,
     NominationListSerializer,
+    NominationScoreRequestSerializer,
+    NominationScoreSerializer,
     NominationSerializer,
     NominationWriteSerializer,
-    ScoreRequestSerializer,
-    ScoreSerializer,
     WinnerSerializer,
 )
 
@@ -90,7 +90,7 @@ class NominationViewSet(
         updated = services.nomination_update(self.get_object(), actor=request.user, data=_data(request))
         return Response(NominationSerializer(updated).data)
 
-    @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["GET"], responses=NominationAttachmentSerializer(many=True))
     @extend_schema(
         methods=["POST"],
         request={
@@ -98,7 +98,7 @@ class NominationViewSet(
                 "NominationAttachmentUpload", {"kind": serializers.CharField(), "file": serializers.FileField()}
             )
         },
-        responses={201: AttachmentSerializer, **ERROR_RESPONSES},
+        responses={201: NominationAttachmentSerializer, **ERROR_RESPONSES},
     )
     @action(detail=True, methods=["get", "post"], url_path="attachments")
     def attachments(self, request: Request, pk: Any = None) -> Response:
@@ -107,8 +107,10 @@ class NominationViewSet(
             attachment = attachment_add(
                 nomination, kind=str(request.data.get("kind", "")), upload=request.FILES.get("file"), actor=request.user
             )
-            return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
-        return Response(AttachmentSerializer(selectors.attachments_of(nomination, user=request.user), many=True).data)
+            return Response(NominationAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        return Response(
+            NominationAttachmentSerializer(selectors.attachments_of(nomination, user=request.user), many=True).data
+        )
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<aid>[0-9]+)")
@@ -123,9 +125,11 @@ class NominationViewSet(
             content_type=attachment.content_type,
         )
 
-    @extend_schema(methods=["GET"], responses=ScoreSerializer(many=True))
+    @extend_schema(methods=["GET"], responses=NominationScoreSerializer(many=True))
     @extend_schema(
-        methods=["POST"], request=ScoreRequestSerializer, responses={201: ScoreSerializer, **ERROR_RESPONSES}
+        methods=["POST"],
+        request=NominationScoreRequestSerializer,
+        responses={201: NominationScoreSerializer, **ERROR_RESPONSES},
     )
     @action(detail=True, methods=["get", "post"], url_path="scores")
     def scores(self, request: Request, pk: Any = None) -> Response:
@@ -135,8 +139,8 @@ class NominationViewSet(
             score = services.nomination_score_submit(
                 nomination, actor=request.user, scores=data.get("scores"), comment=data.get("comment", "")
             )
-            return Response(ScoreSerializer(score).data, status=status.HTTP_201_CREATED)
-        return Response(ScoreSerializer(selectors.scores_of(nomination, user=request.user), many=True).data)
+            return Response(NominationScoreSerializer(score).data, status=status.HTTP_201_CREATED)
+        return Response(NominationScoreSerializer(selectors.scores_of(nomination, user=request.user), many=True).data)
 
     @extend_schema(
         responses=inline_serializer(
@@ -209,13 +213,13 @@ class NominationViewSet(
         )
 
     @extend_schema(
-        request=BulkTransitionSerializer,
+        request=NominationBulkTransitionSerializer,
         responses={200: NominationListSerializer(many=True), **ERROR_RESPONSES},
         description="对多条推荐执行同一操作，全部成功或全部不变 — one transition on many records, all or nothing.",
     )
     @action(detail=False, methods=["post"], url_path="bulk-transition")
     def bulk_transition(self, request: Request) -> Response:
-        body = BulkTransitionSerializer(data=request.data)
+        body = NominationBulkTransitionSerializer(data=request.data)
         if not body.is_valid():
             raise InvalidInput([f"{k}: {m}" for k, msgs in body.errors.items() for m in msgs])
         ids = list(dict.fromkeys(body.validated_data["ids"]))

@@ -7,7 +7,7 @@ from workflows.models import Attachment
 from .models import Nomination, NominationScore
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class NominationAttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attachment
         fields = ["id", "kind", "original_name", "size", "sha256", "content_type", "uploaded_at"]
@@ -127,7 +127,7 @@ class NominationWriteSerializer(serializers.Serializer):
     unit_opinion_date = serializers.DateField(required=False)
 
 
-class ScoreSerializer(serializers.ModelSerializer):
+class NominationScoreSerializer(serializers.ModelSerializer):
     expert = serializers.CharField(source="expert.username")
 
     class Meta:
@@ -135,12 +135,12 @@ class ScoreSerializer(serializers.ModelSerializer):
         fields = ["expert", "scores", "total", "comment", "submitted_at"]
 
 
-class ScoreRequestSerializer(serializers.Serializer):
+class NominationScoreRequestSerializer(serializers.Serializer):
     scores = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=100))
     comment = serializers.CharField()
 
 
-class BulkTransitionSerializer(serializers.Serializer):
+class NominationBulkTransitionSerializer(serializers.Serializer):
     name = serializers.CharField()
     ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=5000)
     opinion = serializers.CharField(required=False, allow_blank=True, default="")

@@ -215,6 +215,7 @@ ENGINE_ACTION_LABELS = {
     "score": _("专家评分"),
     "objection_filed": _("收到异议"),
     "objection_dismissed": _("异议不成立"),
+    "objection_upheld": _("异议成立"),
 }
 
 

@@ -59,6 +59,9 @@ class TransitionContext:
     findings: list[dict[str, Any]] = field(default_factory=list)
     # Extra audit data a flow's transition body may add.
     audit_data: dict[str, Any] = field(default_factory=dict)
+    # True when only listing what the caller could do (available_transitions): the input given
+    # with the transition itself (opinion, data) is not there yet and is not a reason to block.
+    preview: bool = False
 
 
 def content_hash(content: dict[str, Any]) -> str:
@@ -149,7 +152,7 @@ def available_transitions(record: WorkflowRecord, user: Any) -> list[dict[str, A
         if not transition.has_perm(flow, user):
             continue
         s = BaseFlow.spec_of(transition)
-        ctx = TransitionContext(record=record, actor=user, name=transition.slug)
+        ctx = TransitionContext(record=record, actor=user, name=transition.slug, preview=True)
         reasons = evaluate(flow, transition, ctx, with_opinion=False)
         result.append(
             {

@@ -147,6 +147,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"NominationCategoryEnum": "nominations.models.Category"},
 }
 
 # Celery: with no broker configured, tasks run eagerly in the calling process (the embedded
@@ -200,6 +201,16 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zhihui@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH", "")
+
+# A cache shared by all processes (the objection rate limit counts per address across them):
+# CACHE_URL=redis://127.0.0.1:6379/1 in production; one process's memory by default.
+if os.environ.get("CACHE_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+    }
+# How many reverse proxies in front of the site append to X-Forwarded-For; 0 trusts none and
+# uses REMOTE_ADDR (the audit trail and the rate limit key on this address).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "zhihui-demo")
 
 LOGGING = {

@@ -108,3 +108,15 @@ def test_inbox(users, orgs, open_round):
     assert unread == Notification.objects.filter(recipient=users["reviewer_csf"], channel="in_app").count()
     assert reviewer.post("/api/v1/inbox/read-all/").json() == {"updated": unread}
     assert reviewer.get("/api/v1/inbox/").json()["unread_count"] == 0
+
+
+def test_client_ip_behind_trusted_proxies(rf, settings):
+    from workflows.api.mixins import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9, 10.0.0.2", REMOTE_ADDR="10.0.0.1")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.1"
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert client_ip(request) == "203.0.113.9"
+    settings.TRUSTED_PROXY_COUNT = 5
+    assert client_ip(request) == "10.0.0.1"

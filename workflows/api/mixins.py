@@ -29,8 +29,14 @@ from workflows.exceptions import InvalidInput
 
 
 def client_ip(request: Any) -> str | None:
-    # Behind a reverse proxy REMOTE_ADDR is the proxy; deployments that trust one set
-    # SECURE_PROXY_SSL_HEADER and we read the first X-Forwarded-For hop only then.
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the hop of
+    X-Forwarded-For that the outermost trusted proxy saw (earlier hops can be forged)."""
+    from django.conf import settings
+
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if proxies > 0 and len(forwarded) >= proxies:
+        return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR")
 
 
@@ -42,6 +48,22 @@ ERROR_RESPONSES = {
     404: OpenApiResponse(description="记录不存在或不可见 — not visible to the caller"),
     409: OpenApiResponse(description="记录已被他人处理 — the record moved on meanwhile"),
 }
+
+
+def validated(serializer_class: Any, request: Request) -> dict[str, Any]:
+    """The request body checked by ``serializer_class``; InvalidInput lists every problem,
+    an unknown field included (a misspelt one would otherwise be silently dropped)."""
+    data = request.data
+    body = serializer_class(data=data)
+    errors: list[str] = []
+    if isinstance(data, dict):
+        unknown = sorted(set(data) - set(body.fields) - {"csrfmiddlewaretoken"})
+        errors += [_("未知的字段：%(field)s") % {"field": key} for key in unknown]
+    if not body.is_valid():
+        errors += [str(m) if k == "non_field_errors" else f"{k}: {m}" for k, msgs in body.errors.items() for m in msgs]
+    if errors:
+        raise InvalidInput(errors)
+    return body.validated_data
 
 
 class WorkflowActionsMixin:
@@ -66,15 +88,13 @@ class WorkflowActionsMixin:
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]{1,60})")
     def perform_transition(self, request: Request, pk: Any = None, name: str = "") -> Response:
         record = self.get_object()
-        body = TransitionRequestSerializer(data=request.data)
-        if not body.is_valid():
-            raise InvalidInput([f"{k}: {m}" for k, msgs in body.errors.items() for m in msgs])
+        body = validated(TransitionRequestSerializer, request)
         updated = services.transition(
             record,
             name,
             actor=request.user,
-            opinion=body.validated_data.get("opinion", ""),
-            data=body.validated_data.get("data") or {},
+            opinion=body.get("opinion", ""),
+            data=body.get("data") or {},
             client_ip=client_ip(request),
         )
         return Response(self._record_serializer(updated).data)
@@ -96,14 +116,12 @@ class WorkflowActionsMixin:
     def content_reviews(self, request: Request, pk: Any = None) -> Response:
         record = self.get_object()
         if request.method == "POST":
-            body = ContentReviewRequestSerializer(data=request.data)
-            if not body.is_valid():
-                raise InvalidInput([f"{k}: {m}" for k, msgs in body.errors.items() for m in msgs])
+            body = validated(ContentReviewRequestSerializer, request)
             services.checkpoint_record(
                 record,
-                stage=body.validated_data["stage"],
-                verdict=body.validated_data["verdict"],
-                opinion=body.validated_data["opinion"],
+                stage=body["stage"],
+                verdict=body["verdict"],
+                opinion=body["opinion"],
                 actor=request.user,
                 client_ip=client_ip(request),
             )
@@ -127,17 +145,15 @@ class WorkflowActionsMixin:
 
         record = self.get_object()
         if request.method == "POST":
-            body = AssignmentRequestSerializer(data=request.data)
-            if not body.is_valid():
-                raise InvalidInput([f"{k}: {m}" for k, msgs in body.errors.items() for m in msgs])
-            assignee = User.objects.filter(username=body.validated_data["assignee"], is_active=True).first()
+            body = validated(AssignmentRequestSerializer, request)
+            assignee = User.objects.filter(username=body["assignee"], is_active=True).first()
             if assignee is None:
-                raise InvalidInput(_("用户“%(u)s”不存在") % {"u": body.validated_data["assignee"]})
+                raise InvalidInput(_("用户“%(u)s”不存在") % {"u": body["assignee"]})
             created = services.assignment_create(
                 record,
-                stage=body.validated_data["stage"],
+                stage=body["stage"],
                 assignee=assignee,
-                due_date=body.validated_data.get("due_date"),
+                due_date=body.get("due_date"),
                 actor=request.user,
                 client_ip=client_ip(request),
             )
