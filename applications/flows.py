@@ -193,7 +193,8 @@ def funding_amount_valid(flow: Any, ctx: Any) -> Iterable[str]:
     record = flow.record
     raw = (ctx.data or {}).get("funding_amount")
     if raw in (None, ""):
-        yield _("请填写拟资助金额")
+        if not getattr(ctx, "preview", False):  # listing the transitions: the amount comes with it
+            yield _("请填写拟资助金额")
         return
     try:
         amount = Decimal(str(raw))
