@@ -124,6 +124,8 @@ class BaseFlow:
     editable_states: frozenset[str] = frozenset()
     # Terminal states: nothing more happens.
     final_states: frozenset[str] = frozenset()
+    # Assignment stage → the states in which tasks of that stage may be given.
+    assignment_states: dict[str, frozenset[str]] = {"expert": frozenset({"expert_review"})}
 
     def __init__(self, record: Any):
         self.record = record

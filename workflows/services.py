@@ -397,6 +397,13 @@ def assignment_create(
         raise InvalidInput(errors)
     with transaction.atomic():
         locked = type(record).objects.select_for_update().get(pk=record.pk)
+        flow = locked.get_flow()
+        allowed_states = flow.assignment_states.get(stage)
+        if allowed_states is not None and locked.state not in allowed_states:
+            raise TransitionConflict(
+                _("记录当前状态为“%(state)s”，不能分配“%(stage)s”任务")
+                % {"state": flow.state_label(locked.state), "stage": stage}
+            )
         if ReviewAssignment.objects.filter(
             record_type=locked.record_type(),
             record_id=locked.pk,

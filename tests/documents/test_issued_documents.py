@@ -100,7 +100,7 @@ def test_result_list_notice_list_and_history(users, font):
     for label in ("提交", "推荐", "拟立项", "发布公示", "正式立项"):
         assert label in text, label
     for event in events:
-        assert event.hash[:12] in text
+        assert event.hash[:12] in flat  # a narrow column may wrap it
         assert squash(event.actor_name) in flat
         if event.opinion:
             assert squash(event.opinion) in flat, event.opinion

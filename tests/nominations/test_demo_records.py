@@ -63,7 +63,7 @@ def snapshot() -> tuple:
 def test_every_state_of_every_category_is_filled(demo):
     output = seed_with_records()
 
-    assert "nominations.nomination: demo records in every state" in output
+    assert "nominations.nomination：演示记录 22 条（demo records: 22）" in output
     records = list(Nomination.objects.select_related("organization", "round"))
     assert len(records) == len(DEMOS) == 22
     assert {n.state for n in records} == ALL_STATES

@@ -329,3 +329,13 @@ def test_api_history_and_content_reviews(users, orgs, open_round):
     ]
     assert api_as(users["applicant_gd_fish"]).get(f"/api/v1/dossiers/{record.pk}/history/").status_code == 404
     assert api_as(None).get(f"/api/v1/dossiers/{record.pk}/history/").status_code == 401
+
+
+def test_experts_are_assigned_only_in_expert_review(users, orgs, open_round):
+    record = dossier_in("recommended", users=users, orgs=orgs, round=open_round)
+    with pytest.raises(TransitionConflict) as exc:
+        services.assignment_create(record, stage="expert", assignee=users["expert_1"], actor=users["cast_staff"])
+    assert exc.value.errors == ["记录当前状态为“已推荐（待中国科协审核）”，不能分配“expert”任务"]
+    from workflows.models import ReviewAssignment
+
+    assert ReviewAssignment.objects.count() == 0
