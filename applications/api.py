@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,7 +20,7 @@ from documents.api import PDFRenderer
 from workflows import services as engine
 from workflows.api.mixins import ERROR_RESPONSES, WorkflowActionsMixin, client_ip
 from workflows.attachments import attachment_add
-from workflows.exceptions import InvalidInput, TransitionBlocked, WorkflowError
+from workflows.exceptions import InvalidInput
 
 from . import selectors, services
 from .serializers import (
@@ -236,24 +235,11 @@ class ApplicationViewSet(
         missing = [i for i in ids if i not in records]
         if missing:
             raise InvalidInput(_("以下申报不存在或您无权查看：%(ids)s") % {"ids": ", ".join(map(str, missing))})
-        problems: list[str] = []
-        done = []
-        with transaction.atomic():
-            for pk in ids:
-                try:
-                    done.append(
-                        engine.transition(
-                            records[pk],
-                            body.validated_data["name"],
-                            actor=request.user,
-                            opinion=body.validated_data.get("opinion", ""),
-                            client_ip=client_ip(request),
-                        )
-                    )
-                except WorkflowError as exc:
-                    problems.extend(f"《{records[pk].name}》：{e}" for e in exc.errors)
-            if problems:
-                transaction.set_rollback(True)
-        if problems:
-            raise TransitionBlocked(problems)
+        done = engine.transition_many(
+            [records[pk] for pk in ids],
+            body.validated_data["name"],
+            actor=request.user,
+            opinion=body.validated_data.get("opinion", ""),
+            client_ip=client_ip(request),
+        )
         return Response(ApplicationListSerializer(done, many=True).data)

@@ -171,24 +171,6 @@ def recommender_opinion_attached(flow: Any, ctx: Any) -> Iterable[str]:
         yield _("请上传推荐单位盖章意见（PDF）")
 
 
-def experts_scored(flow: Any, ctx: Any) -> Iterable[str]:
-    from workflows.models import AssignmentStatus, ReviewAssignment
-
-    record = flow.record
-    minimum = record.round.typed_settings.min_experts
-    assigned = set(
-        ReviewAssignment.objects.filter(record_type=record.record_type(), record_id=record.pk, stage="expert")
-        .exclude(status=AssignmentStatus.WITHDRAWN)
-        .values_list("assignee_id", flat=True)
-    )
-    if len(assigned) < minimum:
-        yield _("至少需要 %(n)s 位评审专家（已分配 %(m)s 位）") % {"n": minimum, "m": len(assigned)}
-    scored = set(record.scores.values_list("expert_id", flat=True))
-    missing = len(assigned - scored)
-    if missing:
-        yield _("还有 %(n)s 位专家未提交评分") % {"n": missing}
-
-
 def funding_amount_valid(flow: Any, ctx: Any) -> Iterable[str]:
     record = flow.record
     raw = (ctx.data or {}).get("funding_amount")
@@ -344,7 +326,9 @@ class ApplicationFlow(BaseFlow):
         target=S.PROPOSED,
         label=gettext_lazy("拟立项"),
         permission=CAST_STAFF,
-        custom=spec(checkpoint="cast", opinion=OPINION_REQUIRED, checks=(experts_scored, funding_amount_valid)),
+        custom=spec(
+            checkpoint="cast", opinion=OPINION_REQUIRED, checks=(conditions.experts_scored, funding_amount_valid)
+        ),
     )
     def propose(self, ctx):
         self.record.funding_amount = Decimal(str(ctx.data["funding_amount"]))

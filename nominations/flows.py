@@ -99,23 +99,6 @@ def failed_rules_need_reason(flow: Any, ctx: Any) -> Iterable[str]:
         }
 
 
-def experts_scored(flow: Any, ctx: Any) -> Iterable[str]:
-    from workflows.models import AssignmentStatus, ReviewAssignment
-
-    record = flow.record
-    minimum = record.round.typed_settings.min_experts
-    assigned = set(
-        ReviewAssignment.objects.filter(record_type=record.record_type(), record_id=record.pk, stage="expert")
-        .exclude(status=AssignmentStatus.WITHDRAWN)
-        .values_list("assignee_id", flat=True)
-    )
-    if len(assigned) < minimum:
-        yield _("至少需要 %(n)s 位评审专家（已分配 %(m)s 位）") % {"n": minimum, "m": len(assigned)}
-    missing = len(assigned - set(record.scores.values_list("expert_id", flat=True)))
-    if missing:
-        yield _("还有 %(n)s 位专家未提交评分") % {"n": missing}
-
-
 def within_winners_or_reason(flow: Any, ctx: Any) -> Iterable[str]:
     """Shortlisting beyond the category's number, or out of ranking order, needs a reason."""
     from .selectors import category_ranking
@@ -293,7 +276,7 @@ class NominationFlow(BaseFlow):
         target=S.SHORTLISTED,
         label=gettext_lazy("拟入选"),
         permission=CAST_STAFF,
-        custom=spec(checkpoint="cast", bulk=True, checks=(experts_scored, within_winners_or_reason)),
+        custom=spec(checkpoint="cast", bulk=True, checks=(conditions.experts_scored, within_winners_or_reason)),
     )
     def shortlist(self, ctx):
         if ctx.opinion:

@@ -691,17 +691,13 @@ def nomination_ranking(request: HttpRequest) -> HttpResponse:
 
 
 def _bulk_perform(records: list[Nomination], name: str, *, request: HttpRequest, opinion: str) -> list[str]:
-    """One transition on every record, all or nothing (as the API's bulk-transition)."""
-    problems: list[str] = []
-    with transaction.atomic():
-        for record in records:
-            try:
-                engine.transition(record, name, actor=request.user, opinion=opinion, client_ip=client_ip(request))
-            except WorkflowError as exc:
-                problems.extend(f"《{record.nominee_name}》：{e}" for e in exc.errors)
-        if problems:
-            transaction.set_rollback(True)
-    return problems
+    """One transition on every record, all or nothing (as the API's bulk-transition); the
+    refusals, or an empty list when all were done."""
+    try:
+        engine.transition_many(records, name, actor=request.user, opinion=opinion, client_ip=client_ip(request))
+    except WorkflowError as exc:
+        return exc.errors
+    return []
 
 
 def _shortlist_outlook(records: list[Nomination]) -> list[dict[str, Any]]:

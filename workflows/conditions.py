@@ -29,3 +29,21 @@ def changed_since_last_revision(flow: Any, ctx: Any) -> Iterable[str]:
     record = flow.record
     if record.current_revision_hash and content_hash(record.content_snapshot()) == record.current_revision_hash:
         yield _("自退回以来内容没有任何修改，请修改后再提交")
+
+
+def experts_scored(flow: Any, ctx: Any) -> Iterable[str]:
+    """Every assigned expert scored, and at least the round's minimum of experts assigned."""
+    from .models import AssignmentStatus, ReviewAssignment
+
+    record = flow.record
+    minimum = record.round.typed_settings.min_experts
+    assigned = set(
+        ReviewAssignment.objects.filter(record_type=record.record_type(), record_id=record.pk, stage="expert")
+        .exclude(status=AssignmentStatus.WITHDRAWN)
+        .values_list("assignee_id", flat=True)
+    )
+    if len(assigned) < minimum:
+        yield _("至少需要 %(n)s 位评审专家（已分配 %(m)s 位）") % {"n": minimum, "m": len(assigned)}
+    missing = len(assigned - set(record.scores.values_list("expert_id", flat=True)))
+    if missing:
+        yield _("还有 %(n)s 位专家未提交评分") % {"n": missing}

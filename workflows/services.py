@@ -260,6 +260,35 @@ def transition(
     return locked
 
 
+def transition_many(
+    records: list[WorkflowRecord],
+    name: str,
+    *,
+    actor: Any,
+    opinion: str = "",
+    client_ip: str | None = None,
+) -> list[WorkflowRecord]:
+    """The same transition on many records, all or nothing (bulk actions of CAST staff).
+
+    Side effects: those of ``transition`` for each record, in one database transaction that
+    is rolled back when any record is refused; TransitionBlocked then lists every refusal,
+    each prefixed with the record's title.
+    """
+    problems: list[str] = []
+    done: list[WorkflowRecord] = []
+    with transaction.atomic():
+        for record in records:
+            try:
+                done.append(transition(record, name, actor=actor, opinion=opinion, client_ip=client_ip))
+            except (TransitionBlocked, TransitionConflict, TransitionForbidden, UnknownTransition, InvalidInput) as exc:
+                problems.extend(f"《{record}》：{e}" for e in exc.errors)
+        if problems:
+            transaction.set_rollback(True)
+    if problems:
+        raise TransitionBlocked(problems)
+    return done
+
+
 def _label_of(flow_class: type[BaseFlow], name: str) -> str:
     transitions = flow_class.all_transitions().get(name) or []
     return str(transitions[0].label) if transitions else name
