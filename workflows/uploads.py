@@ -51,8 +51,7 @@ def check_upload(
     content = upload.read(max_bytes + 1)
     if len(content) > max_bytes:
         return None, [
-            prefix
-            + _("文件“%(name)s”超过大小上限 %(limit)s") % {"name": name, "limit": human_size(max_bytes)}
+            prefix + _("文件“%(name)s”超过大小上限 %(limit)s") % {"name": name, "limit": human_size(max_bytes)}
         ]
     if len(content) < min_bytes:
         if min_bytes <= 1:

@@ -30,11 +30,7 @@ def memberships(username: str) -> list[tuple[str, str]]:
 def snapshot() -> tuple:
     return (
         list(User.objects.order_by("username").values_list("username", "password", "email")),
-        list(
-            Membership.objects.order_by("pk").values_list(
-                "user__username", "organization__code", "role"
-            )
-        ),
+        list(Membership.objects.order_by("pk").values_list("user__username", "organization__code", "role")),
     )
 
 

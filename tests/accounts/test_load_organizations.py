@@ -13,10 +13,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Organization
 
 REFUSED = "导入失败，未写入任何数据（import refused, nothing written）：\n"
-TYPES = (
-    "cast, national_society, society_branch, provincial_society, provincial_cast, "
-    "city_cast, county_cast, other"
-)
+TYPES = "cast, national_society, society_branch, provincial_society, provincial_cast, city_cast, county_cast, other"
 
 # Children come before their parents: the order of the file does not matter.
 GOOD_CSV = """\

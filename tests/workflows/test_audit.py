@@ -69,9 +69,7 @@ def raw_sql(sql: str, params: list | None = None) -> None:
             # Fire the pending deferred foreign-key checks first: ALTER TABLE refuses to run
             # while the transaction has pending trigger events on the table.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(
-                "ALTER TABLE workflows_auditevent DISABLE TRIGGER workflows_auditevent_append_only"
-            )
+            cursor.execute("ALTER TABLE workflows_auditevent DISABLE TRIGGER workflows_auditevent_append_only")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(sql, params or [])
 
@@ -197,9 +195,7 @@ def test_postgres_trigger_refuses_raw_update_and_delete(db, sql, operation):
         with connection.cursor() as cursor:
             cursor.execute(sql)
 
-    assert str(exc.value).splitlines()[0] == (
-        f"audit events are append-only: {operation} refused"
-    )
+    assert str(exc.value).splitlines()[0] == (f"audit events are append-only: {operation} refused")
     assert list(AuditEvent.objects.values_list("opinion", flat=True)) == [
         "第 1 次提交",
         "第 2 次提交",
@@ -327,8 +323,7 @@ def test_verify_audit_notices_a_rewritten_last_event(db):
         broken(
             10,
             None,
-            "the last event (seq 10) does not match the hash its head records: "
-            "the end of the chain was rewritten",
+            "the last event (seq 10) does not match the hash its head records: the end of the chain was rewritten",
         ),
     )
 
@@ -343,8 +338,7 @@ def test_verify_audit_notices_events_added_without_the_head(db):
         broken(
             9,
             None,
-            "the chain ends at seq 10 but its head records seq 8: "
-            "events were added without moving the head",
+            "the chain ends at seq 10 but its head records seq 8: events were added without moving the head",
         ),
     )
 

@@ -62,9 +62,7 @@ def run(path: Path, *args: str) -> str:
 def test_good_file_creates_the_terms_with_defaults(tmp_path):
     output = run(write(tmp_path, GOOD_FILE))
 
-    assert output == (
-        "敏感词导入完成：新建 5 个，更新 0 个，未变 0 个（created 5, updated 0, unchanged 0）\n"
-    )
+    assert output == ("敏感词导入完成：新建 5 个，更新 0 个，未变 0 个（created 5, updated 0, unchanged 0）\n")
     assert term_rows() == GOOD_ROWS
 
 
@@ -74,9 +72,7 @@ def test_utf8_bom_and_windows_line_endings(tmp_path):
 
     output = run(write(tmp_path, content))
 
-    assert output == (
-        "敏感词导入完成：新建 2 个，更新 0 个，未变 0 个（created 2, updated 0, unchanged 0）\n"
-    )
+    assert output == ("敏感词导入完成：新建 2 个，更新 0 个，未变 0 个（created 2, updated 0, unchanged 0）\n")
     assert term_rows() == [
         ("敏感词", "politics", "block", True),
         ("违禁品", "general", "review", True),
@@ -87,9 +83,7 @@ def test_utf8_bom_and_windows_line_endings(tmp_path):
 def test_tab_separated_columns(tmp_path):
     output = run(write(tmp_path, "敏感词\tpolitics\tblock\n广告词\tads\n"))
 
-    assert output == (
-        "敏感词导入完成：新建 2 个，更新 0 个，未变 0 个（created 2, updated 0, unchanged 0）\n"
-    )
+    assert output == ("敏感词导入完成：新建 2 个，更新 0 个，未变 0 个（created 2, updated 0, unchanged 0）\n")
     assert term_rows() == [
         ("广告词", "ads", "review", True),
         ("敏感词", "politics", "block", True),
@@ -107,9 +101,7 @@ def test_existing_terms_are_updated_and_reactivated(tmp_path):
 
     output = run(write(tmp_path, GOOD_FILE))
 
-    assert output == (
-        "敏感词导入完成：新建 2 个，更新 2 个，未变 1 个（created 2, updated 2, unchanged 1）\n"
-    )
+    assert output == ("敏感词导入完成：新建 2 个，更新 2 个，未变 1 个（created 2, updated 2, unchanged 1）\n")
     assert term_rows() == [
         ("ABC", "general", "block", True),
         ("广告词", "ads", "notice", True),
@@ -154,9 +146,7 @@ def test_reimporting_the_same_file_changes_nothing(tmp_path):
 
     output = run(path)
 
-    assert output == (
-        "敏感词导入完成：新建 0 个，更新 0 个，未变 5 个（created 0, updated 0, unchanged 5）\n"
-    )
+    assert output == ("敏感词导入完成：新建 0 个，更新 0 个，未变 5 个（created 0, updated 0, unchanged 5）\n")
     assert term_rows() == GOOD_ROWS
 
 
@@ -176,10 +166,7 @@ BAD_FILES = {
     ),
     "term_too_long": (
         GOOD_START + "长" * 101 + "\n",
-        [
-            "第 3 行：词语过长：101 个字符，最多 100 个"
-            "（line 3: term too long: 101 characters, at most 100）"
-        ],
+        ["第 3 行：词语过长：101 个字符，最多 100 个（line 3: term too long: 101 characters, at most 100）"],
     ),
     "too_many_columns": (
         GOOD_START + "坏词,general,block,extra\n",
@@ -208,10 +195,7 @@ BAD_FILES = {
     ),
     "category_too_long": (
         GOOD_START + "坏词," + "c" * 51 + "\n",
-        [
-            "第 3 行：类别过长：51 个字符，最多 50 个"
-            "（line 3: category too long: 51 characters, at most 50）"
-        ],
+        ["第 3 行：类别过长：51 个字符，最多 50 个（line 3: category too long: 51 characters, at most 50）"],
     ),
     "duplicate_term": (
         GOOD_START + "# comment\n新词,other\n",

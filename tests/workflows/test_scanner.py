@@ -220,9 +220,7 @@ def test_current_scanner_follows_the_term_table():
     term.active = False
     term.save()
 
-    assert current_scanner().scan("有敏感词和违禁品") == [
-        Finding("违禁品", "general", "review", 5, 8)
-    ]
+    assert current_scanner().scan("有敏感词和违禁品") == [Finding("违禁品", "general", "review", 5, 8)]
 
     SensitiveTerm.objects.filter(term="违禁品").delete()
 

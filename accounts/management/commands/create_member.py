@@ -26,11 +26,8 @@ class Command(BaseCommand):
                 display_name=options["name"],
             )
         except ValidationError as exc:
-            raise CommandError(
-                "未创建成员（nothing changed）：\n" + "\n".join(exc.messages)
-            ) from exc
+            raise CommandError("未创建成员（nothing changed）：\n" + "\n".join(exc.messages)) from exc
         verb = "已创建" if created else "已更新"
         self.stdout.write(
-            f"{verb}用户 {user.username}：{options['role']} @ {options['org']}"
-            f"（{'created' if created else 'updated'}）"
+            f"{verb}用户 {user.username}：{options['role']} @ {options['org']}（{'created' if created else 'updated'}）"
         )

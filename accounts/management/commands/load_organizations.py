@@ -16,8 +16,7 @@ class Command(BaseCommand):
             result = organizations_import(path=file)
         except OrganizationImportError as exc:
             raise CommandError(
-                "导入失败，未写入任何数据（import refused, nothing written）：\n"
-                + "\n".join(exc.errors)
+                "导入失败，未写入任何数据（import refused, nothing written）：\n" + "\n".join(exc.errors)
             ) from exc
         self.stdout.write(
             f"组织导入完成：新建 {result['created']} 个，更新 {result['updated']} 个"
