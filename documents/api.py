@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -22,7 +23,7 @@ from rest_framework.views import APIView
 
 from workflows.api.mixins import ERROR_RESPONSES
 from workflows.exceptions import InvalidInput
-from workflows.models import Round, RoundKind
+from workflows.models import Round
 
 from . import responses, selectors, services
 from .models import BatchJob
@@ -84,6 +85,35 @@ class AuditHistoryPDF(PDFView):
         return responses.audit_history(pk, request.user)
 
 
+class NominationHistoryPDF(PDFView):
+    @extend_schema(responses=PDF_RESPONSE, description="审计记录 — the audit history of a nomination as PDF.")
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        return responses.nomination_history(pk, request.user)
+
+
+class CertificatePDF(PDFView):
+    @extend_schema(
+        responses=PDF_RESPONSE,
+        description="荣誉证书（已公布入选的推荐，横版）— the certificate of a winner with its number and "
+        "verification code; 404 when not awarded or not visible.",
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        return responses.certificate(pk, request.user)
+
+
+class WinnersListPDF(PDFView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(
+        responses=PDF_RESPONSE,
+        description="入选名单 — the announced winners of a selection round (public, like the winners page); "
+        "404 before any is announced.",
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        return responses.winners_list(pk, None)
+
+
 class ResultListPDF(PDFView):
     @extend_schema(
         responses=PDF_RESPONSE,
@@ -110,6 +140,39 @@ EXPORT_PARAMETERS = [
     OpenApiParameter("q", str, description="按名称、单位、负责人搜索 — search"),
     OpenApiParameter("ordering", str, description="created, -created, name, state, requested, updated (and -)"),
 ]
+
+
+NOMINATION_EXPORT_PARAMETERS = [
+    OpenApiParameter("state", str, description="状态，可逗号分隔多个 — state(s), comma separated"),
+    OpenApiParameter("round", int, description="批次编号 — round id"),
+    OpenApiParameter("category", str, description="类别 — volunteer, team, project, site"),
+    OpenApiParameter("q", str, description="按名称、单位搜索 — search"),
+    OpenApiParameter("ordering", str, description="created, -created, name, state, updated (and -)"),
+]
+
+
+class NominationsExportXLSX(APIView):
+    renderer_classes = [JSONRenderer, XLSXRenderer]
+
+    @extend_schema(
+        parameters=NOMINATION_EXPORT_PARAMETERS,
+        responses={(200, responses.XLSX): OpenApiTypes.BINARY},
+        description="推荐列表导出（Excel）— the nominations the caller may see, filtered like the list.",
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return responses.nominations_export(request.query_params, request.user, fmt="xlsx")
+
+
+class NominationsExportCSV(APIView):
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        parameters=NOMINATION_EXPORT_PARAMETERS,
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        description="推荐列表导出（CSV，UTF-8）— the same rows as the Excel export.",
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return responses.nominations_export(request.query_params, request.user, fmt="csv")
 
 
 class ApplicationsExportXLSX(APIView):
@@ -179,15 +242,17 @@ class BatchListView(APIView):
     @extend_schema(
         request=inline_serializer("BatchStart", {"round": serializers.IntegerField()}),
         responses={201: BatchSerializer, **ERROR_RESPONSES},
-        description="整批生成某批次全部已立项项目的立项通知书（CAST staff）。已有进行中的任务时返回该任务。",
+        description="整批生成某批次的文件（CAST staff）：项目申报批次为全部已立项项目的立项通知书，"
+        "评选批次为全部入选者的荣誉证书。已有进行中的任务时返回该任务。— one ZIP of a round's approval "
+        "notices (project round) or certificates (selection round).",
     )
     def post(self, request: Request) -> Response:
         raw = request.data.get("round") if hasattr(request.data, "get") else None
-        round_ = Round.objects.filter(pk=raw, kind=RoundKind.APPLICATION).first() if str(raw).isdigit() else None
+        round_ = Round.objects.filter(pk=raw).first() if str(raw).isdigit() else None
         if not selectors.can_start_batches(request.user):
             raise Http404
         if round_ is None:
-            raise InvalidInput("请指定项目申报批次编号 round")
+            raise InvalidInput(_("请指定批次编号 round"))
         job = services.batch_start(round=round_, actor=request.user)
         job.refresh_from_db()
         return Response(BatchSerializer(job).data, status=status.HTTP_201_CREATED)

@@ -24,6 +24,8 @@ from .models import IssuedDocument
 from .renderer.application_form import ApplicationFormData, BudgetRow, OpinionRow, ReviewRow, TeamRow
 from .renderer.approval_notice import ApprovalNoticeData
 from .renderer.base import Verification, cn_date, yuan
+from .renderer.certificate import CertificateData
+from .renderer.nomination_form import NominationFormData, OpinionBlock
 from .renderer.table_document import Column, TableDocumentData
 
 
@@ -73,8 +75,8 @@ def application_form_data(
     if revision is not None:
         label = _("第 %(n)s 版") % {"n": revision.number}
         commitment_date = _date(revision.created_at)
-        opinions = tuple(_opinions(application, revision.content_hash))
-        reviews = tuple(_reviews(application, revision.content_hash))
+        opinions = tuple(opinions_on(application, revision.content_hash))
+        reviews = tuple(reviews_on(application, revision.content_hash))
         digest = revision.content_hash
     else:
         label = _("修改稿（未提交）") if application.current_revision_hash else _("草稿（未提交）")
@@ -130,14 +132,14 @@ def application_form_data(
     )
 
 
-def _opinions(application: Any, revision_hash: str) -> list[OpinionRow]:
+def opinions_on(record: Any, revision_hash: str) -> list[OpinionRow]:
     """Each level's written opinion on this revision: transitions only (an expert's score
     comment is for CAST staff, not for the form)."""
-    transitions = set(application.flow_class.all_transitions())
+    transitions = set(record.flow_class.all_transitions())
     events = list(
         AuditEvent.objects.filter(
-            record_type=application.record_type(),
-            record_id=application.pk,
+            record_type=record.record_type(),
+            record_id=record.pk,
             revision_hash=revision_hash,
             action__in=transitions,
         )
@@ -153,7 +155,7 @@ def _opinions(application: Any, revision_hash: str) -> list[OpinionRow]:
         rows.append(
             OpinionRow(
                 level=f"{unit}（{role}）" if role else unit,
-                action=_action_label(application, event.action),
+                action=_action_label(record, event.action),
                 text=event.opinion,
                 signer=event.actor_name,
                 date=_date(event.created_at),
@@ -168,11 +170,10 @@ def _action_label(record: Any, action: str) -> str:
     return action_label(record.flow_class, action)
 
 
-def _reviews(application: Any, revision_hash: str) -> list[ReviewRow]:
+def reviews_on(record: Any, revision_hash: str) -> list[ReviewRow]:
+    """The content-review verdicts given on this revision."""
     rows = (
-        Checkpoint.objects.filter(
-            record_type=application.record_type(), record_id=application.pk, revision_hash=revision_hash
-        )
+        Checkpoint.objects.filter(record_type=record.record_type(), record_id=record.pk, revision_hash=revision_hash)
         .select_related("reviewer", "organization")
         .order_by("created_at", "pk")
     )
@@ -192,10 +193,11 @@ def _reviews(application: Any, revision_hash: str) -> list[ReviewRow]:
 # -- the approval notice ---------------------------------------------------------------------
 
 
-def issuer_of(application: Any) -> str:
-    """The unit that issued the approval: that of the ``issue`` event, else CAST."""
+def issuer_of(record: Any, action: str = "issue") -> str:
+    """The unit that issued the document: that of the ``action`` event (``issue`` for an
+    approval, ``award`` for a certificate), else CAST."""
     event = (
-        AuditEvent.objects.filter(record_type=application.record_type(), record_id=application.pk, action="issue")
+        AuditEvent.objects.filter(record_type=record.record_type(), record_id=record.pk, action=action)
         .order_by("-seq")
         .first()
     )
@@ -330,4 +332,164 @@ def audit_history_data(record: Any, entries: list[dict[str, Any]], *, document: 
         verification=verification(document),
         empty_text=_("（无审计事件）"),
         landscape=True,
+    )
+
+
+# -- the Four Top-Ten: recommendation form, certificate, list of winners ----------------------
+
+# The fields of each category on the printed form, after nominee, category and units.
+NOMINATION_FACTS = {
+    "volunteer": ("gender", "birth_date", "person_org", "person_title", "volunteer_number"),
+    "team": ("founded_on", "registered_volunteers"),
+    "project": ("period_start", "period_end", "organizer"),
+    "site": ("site_region", "site_kind"),
+}
+NOMINATION_SERVICE = ("activities", "service_hours", "contact_name", "contact_phone")
+
+
+def _fact_value(nomination: Any, name: str, content: dict[str, Any]) -> str:
+    value = content.get(name)
+    if value in (None, ""):
+        return ""
+    if name == "gender":
+        return str(dict(type(nomination)._meta.get_field("gender").choices).get(value, value))
+    if name in ("birth_date", "founded_on", "period_start", "period_end"):
+        return cn_date(_date(value))
+    if name == "service_hours":
+        return f"{Decimal(str(value)):f}"
+    return str(value)
+
+
+def nomination_form_data(
+    nomination: Any, *, content: dict[str, Any], revision: Revision | None, document: IssuedDocument
+) -> NominationFormData:
+    """The recommendation form of ``content`` (a revision's snapshot, or the live content of
+    a draft). The recommending unit's and CAST's blocks are the record's own when the form
+    shows the current version; an older revision shows the recommendation given on it."""
+    from django.utils import translation
+
+    flow = nomination.flow_class
+    model = type(nomination)
+    category = content.get("category") or nomination.category
+    current = revision is None or revision.content_hash == nomination.current_revision_hash
+    if revision is not None:
+        label = _("第 %(n)s 版") % {"n": revision.number}
+        opinions = tuple(opinions_on(nomination, revision.content_hash))
+        reviews = tuple(reviews_on(nomination, revision.content_hash))
+        digest = revision.content_hash
+    else:
+        label = _("修改稿（未提交）") if nomination.current_revision_hash else _("草稿（未提交）")
+        opinions, reviews, digest = (), (), document.key
+    # The form is the official Chinese document whatever the reader's language.
+    with translation.override("zh-hans"):
+        names = (*NOMINATION_FACTS.get(category, ()), *NOMINATION_SERVICE)
+        facts = tuple((str(model._meta.get_field(n).verbose_name), _fact_value(nomination, n, content)) for n in names)
+        category_label = str(dict(model._meta.get_field("category").choices).get(category, category))
+        blocks = [
+            OpinionBlock(
+                "申报单位意见",
+                content.get("unit_opinion") or "",
+                content.get("unit_opinion_signer") or "",
+                _date(content.get("unit_opinion_date")),
+            )
+        ]
+        if current:
+            blocks.append(
+                OpinionBlock(
+                    "推荐单位意见",
+                    nomination.recommender_opinion,
+                    nomination.recommender_signer,
+                    nomination.recommender_date,
+                )
+            )
+            blocks.append(
+                OpinionBlock("中国科协意见", nomination.cast_opinion, nomination.cast_signer, nomination.cast_date)
+            )
+        else:
+            given = (
+                AuditEvent.objects.filter(
+                    record_type=nomination.record_type(),
+                    record_id=nomination.pk,
+                    revision_hash=revision.content_hash,
+                    action="recommend",
+                )
+                .order_by("-seq")
+                .first()
+            )
+            blocks.append(
+                OpinionBlock("推荐单位意见", given.opinion, given.actor_name, _date(given.created_at))
+                if given is not None
+                else OpinionBlock("推荐单位意见", "", "", None)
+            )
+            blocks.append(OpinionBlock("中国科协意见", "", "", None))
+    return NominationFormData(
+        round_title=nomination.round.title,
+        category=category_label,
+        nominee_name=content.get("nominee_name") or "",
+        organization=nomination.organization.name,
+        recommending_unit=nomination.recommending_unit.name if nomination.recommending_unit else "",
+        facts=facts,
+        deeds=content.get("deeds") or "",
+        blocks=tuple(blocks),
+        revision_label=label,
+        state_label=flow.state_label(nomination.state),
+        verification=verification(document, _("%(label)s · 内容哈希 %(hash)s") % {"label": label, "hash": digest[:16]}),
+        opinions=opinions,
+        reviews=reviews,
+    )
+
+
+def certificate_citation(nomination: Any) -> str:
+    """在2026年度科技志愿服务“四个十佳”推选活动中，被评为十佳科技志愿者。"""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        category = str(dict(type(nomination)._meta.get_field("category").choices).get(nomination.category))
+    return f"在{nomination.round.year}年度科技志愿服务“四个十佳”推选活动中，被评为{category}。"
+
+
+def certificate_data(nomination: Any, *, document: IssuedDocument) -> CertificateData:
+    return CertificateData(
+        recipient=nomination.nominee_name,
+        citation=certificate_citation(nomination),
+        number=nomination.certificate_number or "",
+        issuer=issuer_of(nomination, "award"),
+        issued_on=document.issued_on,
+        verification=verification(document),
+    )
+
+
+WINNER_COLUMNS = (
+    Column(gettext_lazy("序号"), 0.07, "CENTER"),
+    Column(gettext_lazy("证书编号"), 0.20),
+    Column(gettext_lazy("类别"), 0.22),
+    Column(gettext_lazy("名称"), 0.23),
+    Column(gettext_lazy("申报单位"), 0.28),
+)
+
+
+def winners_list_rows(nominations: list[Any]) -> tuple[tuple[str, ...], ...]:
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        return tuple(
+            (
+                str(position),
+                n.certificate_number or "",
+                str(n.get_category_display()),
+                n.nominee_name,
+                n.organization.name,
+            )
+            for position, n in enumerate(nominations, start=1)
+        )
+
+
+def winners_list_data(round_: Any, nominations: list[Any], *, document: IssuedDocument) -> TableDocumentData:
+    return TableDocumentData(
+        title=document.title,
+        columns=tuple(Column(str(c.title), c.share, c.align) for c in WINNER_COLUMNS),
+        rows=winners_list_rows(nominations),
+        verification=verification(document),
+        empty_text=_("本批次尚无入选名单。"),
+        closing=(cast_name(), cn_date(document.issued_on)),
     )

@@ -1,4 +1,5 @@
-"""Spreadsheet exports of a filtered list of applications: Excel (openpyxl) and CSV.
+"""Spreadsheet exports of a filtered list of applications or nominations: Excel (openpyxl) and
+CSV, one column table per record type.
 
 Formula injection: a text cell whose first character is ``=``, ``+``, ``-`` or ``@`` (or a
 tab or carriage return) would run as a formula when the file is opened. In Excel files
@@ -23,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-TEXT, AMOUNT, DATE, DATETIME, BOOLEAN = "text", "amount", "date", "datetime", "boolean"
+TEXT, AMOUNT, NUMBER, DATE, DATETIME, BOOLEAN = "text", "amount", "number", "date", "datetime", "boolean"
 MAX_ROWS = 50_000
 
 
@@ -35,7 +36,7 @@ class ExportColumn:
     width: int = 16
 
 
-COLUMNS = (
+APPLICATION_COLUMNS = (
     ExportColumn(_("编号"), TEXT, lambda a: str(a.pk), 8),
     ExportColumn(_("项目名称"), TEXT, lambda a: a.name, 30),
     ExportColumn(_("子项目"), TEXT, lambda a: a.subproject.name, 24),
@@ -59,6 +60,28 @@ COLUMNS = (
 )
 
 
+NOMINATION_COLUMNS = (
+    ExportColumn(_("编号"), TEXT, lambda n: str(n.pk), 8),
+    ExportColumn(_("被推荐对象名称"), TEXT, lambda n: n.nominee_name, 28),
+    ExportColumn(_("类别"), TEXT, lambda n: n.get_category_display(), 24),
+    ExportColumn(_("申报单位"), TEXT, lambda n: n.organization.name, 28),
+    ExportColumn(_("推荐单位"), TEXT, lambda n: n.recommending_unit.name if n.recommending_unit else "", 20),
+    ExportColumn(_("状态"), TEXT, lambda n: n.flow_class.state_label(n.state), 18),
+    ExportColumn(_("工作单位"), TEXT, lambda n: n.person_org, 24),
+    ExportColumn(_("职务/职称"), TEXT, lambda n: n.person_title, 14),
+    ExportColumn(_("组织实施单位"), TEXT, lambda n: n.organizer, 20),
+    ExportColumn(_("所在地区"), TEXT, lambda n: n.site_region, 20),
+    ExportColumn(_("开展服务活动次数"), NUMBER, lambda n: n.activities, 12),
+    ExportColumn(_("服务时长（小时）"), NUMBER, lambda n: n.service_hours, 12),
+    ExportColumn(_("联系人"), TEXT, lambda n: n.contact_name, 12),
+    ExportColumn(_("递补"), BOOLEAN, lambda n: n.promoted, 8),
+    ExportColumn(_("证书编号"), TEXT, lambda n: n.certificate_number or "", 18),
+    ExportColumn(_("公布时间"), DATETIME, lambda n: n.awarded_at, 18),
+    ExportColumn(_("创建时间"), DATETIME, lambda n: n.created_at, 18),
+    ExportColumn(_("更新时间"), DATETIME, lambda n: n.updated_at, 18),
+)
+
+
 def is_formula_like(value: str) -> bool:
     return bool(value) and value.startswith(FORMULA_TRIGGERS)
 
@@ -73,15 +96,15 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(value).replace(tzinfo=None, microsecond=0) if value is not None else None
 
 
-def _rows(applications: Iterable[Any]) -> Iterable[list[Any]]:
-    for count, application in enumerate(applications):
+def _rows(records: Iterable[Any], columns: tuple[ExportColumn, ...]) -> Iterable[list[Any]]:
+    for count, record in enumerate(records):
         if count >= MAX_ROWS:
             break
-        yield [column.value(application) for column in COLUMNS]
+        yield [column.value(record) for column in columns]
 
 
-def applications_xlsx(applications: Iterable[Any], *, title: str) -> bytes:
-    """An .xlsx workbook (one sheet, header row frozen) of the applications."""
+def xlsx(records: Iterable[Any], *, columns: tuple[ExportColumn, ...], title: str) -> bytes:
+    """An .xlsx workbook (one sheet, header row frozen) of the records."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -89,19 +112,19 @@ def applications_xlsx(applications: Iterable[Any], *, title: str) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(title)[:31])
     sheet.freeze_panes = "A2"
-    for index, column in enumerate(COLUMNS):
+    for index, column in enumerate(columns):
         sheet.column_dimensions[_column_letter(index)].width = column.width
     bold = Font(bold=True)
     header = []
-    for column in COLUMNS:
+    for column in columns:
         cell = WriteOnlyCell(sheet, value=str(column.title))
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     boolean_text = {True: str(_("是")), False: str(_("否"))}
-    for values in _rows(applications):
+    for values in _rows(records, columns):
         row = []
-        for column, value in zip(COLUMNS, values, strict=True):
+        for column, value in zip(columns, values, strict=True):
             if column.kind == TEXT:
                 text = value or ""
                 cell = WriteOnlyCell(sheet, value=text)
@@ -112,6 +135,8 @@ def applications_xlsx(applications: Iterable[Any], *, title: str) -> bytes:
             elif column.kind == AMOUNT:
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = "#,##0.00"
+            elif column.kind == NUMBER:
+                cell = WriteOnlyCell(sheet, value=value)
             elif column.kind == DATE:
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = "yyyy-mm-dd"
@@ -127,19 +152,21 @@ def applications_xlsx(applications: Iterable[Any], *, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def applications_csv(applications: Iterable[Any]) -> bytes:
+def csv_bytes(records: Iterable[Any], *, columns: tuple[ExportColumn, ...]) -> bytes:
     """UTF-8 CSV with a byte-order mark (so that Excel reads the Chinese right)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([str(column.title) for column in COLUMNS])
+    writer.writerow([str(column.title) for column in columns])
     boolean_text = {True: str(_("是")), False: str(_("否"))}
-    for values in _rows(applications):
+    for values in _rows(records, columns):
         out = []
-        for column, value in zip(COLUMNS, values, strict=True):
+        for column, value in zip(columns, values, strict=True):
             if column.kind == TEXT:
                 out.append(neutralize(value or ""))
             elif column.kind == AMOUNT:
                 out.append("" if value is None else f"{Decimal(value):.2f}")
+            elif column.kind == NUMBER:
+                out.append("" if value is None else str(value))
             elif column.kind == DATE:
                 out.append(value.isoformat() if value else "")
             elif column.kind == DATETIME:

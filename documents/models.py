@@ -30,9 +30,9 @@ class DocumentKind(models.TextChoices):
     RESULT_LIST = "result_list", _("立项名单")
     NOTICE_LIST = "notice_list", _("公示名单")
     AUDIT_HISTORY = "audit_history", _("审计记录")
-    # Issued by the nominations (四个十佳) when that app lands: the renderers are ready.
     NOMINATION_FORM = "nomination_form", _("推荐表")
     CERTIFICATE = "certificate", _("荣誉证书")
+    WINNER_LIST = "winner_list", _("入选名单")
 
 
 # Kinds whose first rendering is kept and served ever after: the issued original.
@@ -95,6 +95,7 @@ class BatchStatus(models.TextChoices):
 
 class BatchKind(models.TextChoices):
     APPROVAL_NOTICES = "approval_notices", _("立项通知书（整批）")
+    CERTIFICATES = "certificates", _("荣誉证书（整批）")
 
 
 def _batch_path(instance: BatchJob, filename: str) -> str:

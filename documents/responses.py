@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from applications.selectors import application_get, application_list
+from nominations.selectors import nomination_get, nomination_list
 
 from . import exports, services
 from .services import RenderedDocument
@@ -58,12 +59,45 @@ def audit_history(pk: Any, user: Any) -> HttpResponse:
     return pdf_response(services.audit_history_document(application, actor=user))
 
 
-def result_list(round_id: Any, user: Any) -> HttpResponse:
+def visible_nomination(pk: Any, user: Any) -> Any:
+    nomination = nomination_get(pk, user=user)
+    if nomination is None:
+        raise Http404
+    return nomination
+
+
+def nomination_form(pk: Any, user: Any, *, revision: Any = None) -> HttpResponse:
+    nomination = visible_nomination(pk, user)
+    return pdf_response(services.nomination_form_document(nomination, actor=user, revision_number=revision))
+
+
+def certificate(pk: Any, user: Any) -> HttpResponse:
+    nomination = visible_nomination(pk, user)
+    return pdf_response(services.certificate_document(nomination, actor=user))
+
+
+def nomination_history(pk: Any, user: Any) -> HttpResponse:
+    nomination = visible_nomination(pk, user)
+    return pdf_response(services.audit_history_document(nomination, actor=user))
+
+
+def _round(round_id: Any, kind: str) -> Any:
     from workflows.models import Round
 
-    round_ = Round.objects.filter(pk=round_id).first() if str(round_id).isdigit() else None
+    round_ = Round.objects.filter(pk=round_id, kind=kind).first() if str(round_id).isdigit() else None
     if round_ is None:
         raise Http404
+    return round_
+
+
+def winners_list(round_id: Any, user: Any) -> HttpResponse:
+    """The list of winners is public once announced, like the winners page."""
+    round_ = _round(round_id, "selection")
+    return pdf_response(services.winners_list_document(round=round_, actor=user))
+
+
+def result_list(round_id: Any, user: Any) -> HttpResponse:
+    round_ = _round(round_id, "application")
     return pdf_response(services.result_list_document(round=round_, actor=user))
 
 
@@ -74,9 +108,6 @@ def notice_list(pk: Any, user: Any) -> HttpResponse:
     if notice is None:
         raise Http404
     return pdf_response(services.notice_list_document(notice=notice, actor=user))
-
-
-FILTERS = ("state", "round", "subproject", "province", "q", "ordering")
 
 
 def applications_export(params: Any, user: Any, *, fmt: str) -> HttpResponse:
@@ -93,9 +124,33 @@ def applications_export(params: Any, user: Any, *, fmt: str) -> HttpResponse:
     ).select_related("recommending_unit")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
-        content = exports.applications_xlsx(applications.iterator(chunk_size=500), title="申报列表")
+        content = exports.xlsx(
+            applications.iterator(chunk_size=500), columns=exports.APPLICATION_COLUMNS, title="申报列表"
+        )
         return file_response(content, filename=f"申报列表-{stamp}.xlsx", content_type=XLSX)
     if fmt == "csv":
-        content = exports.applications_csv(applications.iterator(chunk_size=500))
+        content = exports.csv_bytes(applications.iterator(chunk_size=500), columns=exports.APPLICATION_COLUMNS)
         return file_response(content, filename=f"申报列表-{stamp}.csv", content_type=CSV)
+    raise Http404
+
+
+def nominations_export(params: Any, user: Any, *, fmt: str) -> HttpResponse:
+    """The nominations the user may see, filtered as the list is (``state``, ``round``,
+    ``category``, ``q``, ``ordering``), as .xlsx or .csv."""
+    nominations = nomination_list(
+        user=user,
+        state=params.get("state"),
+        round_id=params.get("round"),
+        category=params.get("category"),
+        q=params.get("q"),
+        ordering=params.get("ordering"),
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    columns = exports.NOMINATION_COLUMNS
+    if fmt == "xlsx":
+        content = exports.xlsx(nominations.iterator(chunk_size=500), columns=columns, title="推荐列表")
+        return file_response(content, filename=f"推荐列表-{stamp}.xlsx", content_type=XLSX)
+    if fmt == "csv":
+        content = exports.csv_bytes(nominations.iterator(chunk_size=500), columns=columns)
+        return file_response(content, filename=f"推荐列表-{stamp}.csv", content_type=CSV)
     raise Http404

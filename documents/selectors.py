@@ -1,7 +1,8 @@
 """Reads of documents and batches that depend on who is asking.
 
 Records always come through the record types' own selectors
-(``applications.selectors.application_list`` / ``application_get``, the notices' selectors):
+(``applications.selectors.application_list``, ``nominations.selectors.nomination_list``, the
+notices' selectors):
 a download shows a user only what that user may see. Batches are CAST's: CAST staff and the
 auditor see every batch; the one who started a batch may always fetch it; anyone else sees
 none (404).
@@ -15,6 +16,7 @@ from django.db.models import QuerySet
 
 from accounts import permissions as perms
 from applications.selectors import application_list
+from nominations.selectors import nomination_list, winners
 
 from .models import BatchJob, IssuedDocument, normalize_code
 
@@ -22,6 +24,14 @@ from .models import BatchJob, IssuedDocument, normalize_code
 def approved_of_round(*, user: Any, round_id: int) -> QuerySet:
     """The issued (approved) applications of a round the user may see, in number order."""
     return application_list(user=user, state="approved", round_id=str(round_id)).order_by("approval_number", "pk")
+
+
+def awarded_of_round(*, round_id: int, user: Any = None) -> QuerySet:
+    """The awarded nominations of a round, in certificate-number order: those the user may
+    see, or (``user`` None) the announced winners, which are public."""
+    if user is None:
+        return winners(round_id=round_id).order_by("certificate_number", "pk")
+    return nomination_list(user=user, state="awarded", round_id=str(round_id)).order_by("certificate_number", "pk")
 
 
 def can_see_result_lists(user: Any) -> bool:

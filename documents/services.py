@@ -133,8 +133,11 @@ def _stored_or_render(document: IssuedDocument, render: Any) -> bytes:
 # -- the application form --------------------------------------------------------------------
 
 
-def _form_source(application: Any, revision_number: Any) -> tuple[dict[str, Any], Revision | None]:
-    revisions = Revision.objects.filter(record_type=application.record_type(), record_id=application.pk)
+def _form_source(record: Any, revision_number: Any) -> tuple[dict[str, Any], Revision | None]:
+    """The content a form shows: revision ``revision_number``; else the current revision of a
+    submitted record; else (a draft, or a record returned for revision) what the applicant
+    has entered so far, to print, seal and attach before submitting."""
+    revisions = Revision.objects.filter(record_type=record.record_type(), record_id=record.pk)
     if revision_number not in (None, ""):
         try:
             number = int(revision_number)
@@ -142,15 +145,40 @@ def _form_source(application: Any, revision_number: Any) -> tuple[dict[str, Any]
             raise DocumentUnavailable(_("版本号必须是整数")) from None
         revision = revisions.filter(number=number).first()
         if revision is None:
-            raise DocumentUnavailable(_("该申报没有第 %(n)s 版") % {"n": number})
+            raise DocumentUnavailable(_("该记录没有第 %(n)s 版") % {"n": number})
         return revision.content, revision
-    if application.state not in application.flow_class.editable_states and application.current_revision_hash:
-        revision = revisions.filter(content_hash=application.current_revision_hash).order_by("-number").first()
+    if record.state not in record.flow_class.editable_states and record.current_revision_hash:
+        revision = revisions.filter(content_hash=record.current_revision_hash).order_by("-number").first()
         if revision is not None:
             return revision.content, revision
-    # A draft (or a record returned for revision): what the applicant has entered so far,
-    # to print, seal and attach before submitting.
-    return application.content_snapshot(), None
+    return record.content_snapshot(), None
+
+
+def _form_document(record: Any, *, kind: str, title_field: str, revision_number: Any, actor: Any) -> tuple:
+    """(content, revision, issued document) of a record's form: the form's code is that of
+    the revision it shows (or of the draft's content); its title the name in that content."""
+    from workflows.services import content_hash
+
+    content, revision = _form_source(record, revision_number)
+    if revision is not None:
+        key, label, issued_on = revision.content_hash, _("第 %(n)s 版") % {"n": revision.number}, revision.created_at
+    else:
+        key, label, issued_on = f"draft:{content_hash(content)}", _("草稿"), timezone.now()
+    document = document_issue(
+        kind=kind,
+        record_type=record.record_type(),
+        record_id=record.pk,
+        key=key,
+        title=content.get(title_field) or getattr(record, title_field),
+        number=label,
+        issued_on=timezone.localdate(issued_on),
+        actor=actor,
+    )
+    return content, revision, document
+
+
+def _form_suffix(revision: Revision | None) -> str:
+    return f"第{revision.number}版" if revision is not None else "草稿"
 
 
 def application_form_document(application: Any, *, actor: Any, revision_number: Any = None) -> RenderedDocument:
@@ -159,8 +187,6 @@ def application_form_document(application: Any, *, actor: Any, revision_number: 
 
     Side effects: one IssuedDocument row for a version not issued before; its digest updated.
     """
-    from workflows.services import content_hash
-
     from .renderer.application_form import render_application_form
 
     application = (
@@ -168,26 +194,41 @@ def application_form_document(application: Any, *, actor: Any, revision_number: 
         .objects.select_related("round", "subproject", "organization", "recommending_unit")
         .get(pk=application.pk)
     )
-    content, revision = _form_source(application, revision_number)
-    if revision is not None:
-        key, label, issued_on = revision.content_hash, _("第 %(n)s 版") % {"n": revision.number}, revision.created_at
-    else:
-        key, label, issued_on = f"draft:{content_hash(content)}", _("草稿"), timezone.now()
-    document = document_issue(
+    content, revision, document = _form_document(
+        application,
         kind=DocumentKind.APPLICATION_FORM,
-        record_type=application.record_type(),
-        record_id=application.pk,
-        key=key,
-        title=content.get("name") or application.name,
-        number=label,
-        issued_on=timezone.localdate(issued_on),
+        title_field="name",
+        revision_number=revision_number,
         actor=actor,
     )
     form = data.application_form_data(application, content=content, revision=revision, document=document)
     pdf = render_application_form(form)
     _rendered(document, pdf)
-    suffix = f"第{revision.number}版" if revision is not None else "草稿"
-    return RenderedDocument(document, pdf, safe_filename(f"申报书-{application.pk}-{suffix}.pdf"))
+    return RenderedDocument(document, pdf, safe_filename(f"申报书-{application.pk}-{_form_suffix(revision)}.pdf"))
+
+
+def nomination_form_document(nomination: Any, *, actor: Any, revision_number: Any = None) -> RenderedDocument:
+    """The recommendation form (推荐表) of a nomination's current revision (or of
+    ``revision_number``); a draft's form shows what has been entered so far.
+
+    Side effects: one IssuedDocument row for a version not issued before; its digest updated.
+    """
+    from .renderer.nomination_form import render_nomination_form
+
+    nomination = (
+        type(nomination).objects.select_related("round", "organization", "recommending_unit").get(pk=nomination.pk)
+    )
+    content, revision, document = _form_document(
+        nomination,
+        kind=DocumentKind.NOMINATION_FORM,
+        title_field="nominee_name",
+        revision_number=revision_number,
+        actor=actor,
+    )
+    form = data.nomination_form_data(nomination, content=content, revision=revision, document=document)
+    pdf = render_nomination_form(form)
+    _rendered(document, pdf)
+    return RenderedDocument(document, pdf, safe_filename(f"推荐表-{nomination.pk}-{_form_suffix(revision)}.pdf"))
 
 
 # -- the approval notice ---------------------------------------------------------------------
@@ -227,6 +268,44 @@ def approval_notice_document(application: Any, *, actor: Any = None) -> Rendered
     return RenderedDocument(document, content, safe_filename(f"立项通知书-{application.approval_number}.pdf"))
 
 
+# -- the certificate -------------------------------------------------------------------------
+
+
+def certificate_for(nomination: Any, *, actor: Any = None) -> IssuedDocument:
+    """The certificate (荣誉证书) of an awarded nomination, with its verification code:
+    created the first time it is asked for, the same one ever after.
+
+    Side effects: one IssuedDocument row the first time.
+    """
+    if nomination.state != "awarded" or not nomination.certificate_number:
+        raise DocumentUnavailable(_("该推荐尚未入选公布，没有荣誉证书"))
+    return document_issue(
+        kind=DocumentKind.CERTIFICATE,
+        record_type=nomination.record_type(),
+        record_id=nomination.pk,
+        key=nomination.certificate_number,
+        title=nomination.nominee_name,
+        number=nomination.certificate_number,
+        issued_on=timezone.localdate(nomination.awarded_at) if nomination.awarded_at else None,
+        actor=actor,
+    )
+
+
+def certificate_document(nomination: Any, *, actor: Any = None) -> RenderedDocument:
+    """The certificate's PDF (landscape): rendered and kept the first time, the kept
+    original after.
+
+    Side effects: the IssuedDocument row and its stored file the first time.
+    """
+    from .renderer.certificate import render_certificate
+
+    document = certificate_for(nomination, actor=actor)
+    content = _stored_or_render(
+        document, lambda: render_certificate(data.certificate_data(nomination, document=document))
+    )
+    return RenderedDocument(document, content, safe_filename(f"荣誉证书-{nomination.certificate_number}.pdf"))
+
+
 # -- lists and the audit history -------------------------------------------------------------
 
 
@@ -249,13 +328,41 @@ def result_list_document(*, round: Any, actor: Any) -> RenderedDocument:
         record_type="workflows.round",
         record_id=round.pk,
         key=_digest([round.title, rows]),
-        title=_("%(round)s立项名单") % {"round": round.title},
-        number=_("共 %(n)s 项") % {"n": len(applications)},
+        # Stored and shown on the public verification page: the official (Chinese) wording,
+        # whatever the language of the first reader.
+        title=f"{round.title}立项名单",
+        number=f"共 {len(applications)} 项",
         actor=actor,
     )
     pdf = render_table_document(data.result_list_data(round, applications, document=document))
     _rendered(document, pdf)
     return RenderedDocument(document, pdf, safe_filename(f"立项名单-{round.year}-{round.pk}.pdf"))
+
+
+def winners_list_document(*, round: Any, actor: Any) -> RenderedDocument:
+    """The list of winners (入选名单) of a selection round: its awarded nominations with
+    certificate number, category and unit. Public once announced, like the winners page.
+
+    Side effects: one IssuedDocument row per distinct list.
+    """
+    from .renderer.table_document import render_table_document
+
+    nominations = list(selectors.awarded_of_round(round_id=round.pk))
+    if not nominations:
+        raise DocumentUnavailable(_("本批次尚未公布入选名单"))
+    rows = data.winners_list_rows(nominations)
+    document = document_issue(
+        kind=DocumentKind.WINNER_LIST,
+        record_type="workflows.round",
+        record_id=round.pk,
+        key=_digest([round.title, rows]),
+        title=f"{round.title}入选名单",  # the official wording, as for the result list
+        number=f"共 {len(nominations)} 项",
+        actor=actor,
+    )
+    pdf = render_table_document(data.winners_list_data(round, nominations, document=document))
+    _rendered(document, pdf)
+    return RenderedDocument(document, pdf, safe_filename(f"入选名单-{round.year}-{round.pk}.pdf"))
 
 
 def notice_list_document(*, notice: Any, actor: Any = None) -> RenderedDocument:
@@ -310,9 +417,60 @@ def audit_history_document(record: Any, *, actor: Any) -> RenderedDocument:
 # -- batches ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class BatchPlan:
+    """What a kind of batch holds and how each item is rendered and listed in the manifest."""
+
+    kind: str
+    items: Any  # (user, round_id) -> QuerySet of the records the requester may see
+    render: Any  # (record, actor) -> RenderedDocument
+    manifest_header: tuple[str, ...]
+    manifest_row: Any  # (record) -> list of str
+    archive_name: str  # prefix of the ZIP's name
+
+
+def _approval_items(user: Any, round_id: int) -> Any:
+    return selectors.approved_of_round(user=user, round_id=round_id).select_related(
+        "round", "subproject", "organization"
+    )
+
+
+def _certificate_items(user: Any, round_id: int) -> Any:
+    return selectors.awarded_of_round(round_id=round_id, user=user).select_related("round", "organization")
+
+
+BATCH_PLANS = {
+    BatchKind.APPROVAL_NOTICES: BatchPlan(
+        kind=BatchKind.APPROVAL_NOTICES,
+        items=_approval_items,
+        render=lambda record, actor: approval_notice_document(record, actor=actor),
+        manifest_header=("立项编号", "项目名称", "承担单位"),
+        manifest_row=lambda a: [a.approval_number, a.name, a.organization.name],
+        archive_name="立项通知书",
+    ),
+    BatchKind.CERTIFICATES: BatchPlan(
+        kind=BatchKind.CERTIFICATES,
+        items=_certificate_items,
+        render=lambda record, actor: certificate_document(record, actor=actor),
+        manifest_header=("证书编号", "名称", "申报单位"),
+        manifest_row=lambda n: [n.certificate_number, n.nominee_name, n.organization.name],
+        archive_name="荣誉证书",
+    ),
+}
+
+
+def batch_kind_of(round: Any) -> str:
+    """A project round's batch is its approval notices; a selection round's, its certificates."""
+    from workflows.models import RoundKind
+
+    return BatchKind.CERTIFICATES if round.kind == RoundKind.SELECTION else BatchKind.APPROVAL_NOTICES
+
+
 def batch_start(*, round: Any, actor: Any) -> BatchJob:
-    """Start building the approval notices of every issued application of ``round`` into one
-    ZIP. A batch of the round still queued or running is returned instead of a second one.
+    """Start building the documents of a whole round into one ZIP: the approval notices of
+    every issued application of a project round, the certificates of every winner of a
+    selection round. A batch of the round still queued or running is returned instead of a
+    second one.
 
     Side effects, in order: one BatchJob row; on commit, the Celery task is enqueued (it runs
     at once when no broker is configured).
@@ -320,20 +478,18 @@ def batch_start(*, round: Any, actor: Any) -> BatchJob:
     from .tasks import build_batch
 
     if not selectors.can_start_batches(actor):
-        raise TransitionForbidden(_("只有中国科协工作人员可以批量生成立项通知书"))
+        raise TransitionForbidden(_("只有中国科协工作人员可以批量生成文件"))
+    plan = BATCH_PLANS[batch_kind_of(round)]
     with transaction.atomic():
         running = (
             BatchJob.objects.select_for_update()
-            .filter(kind=BatchKind.APPROVAL_NOTICES, round=round, status__in=[BatchStatus.PENDING, BatchStatus.RUNNING])
+            .filter(kind=plan.kind, round=round, status__in=[BatchStatus.PENDING, BatchStatus.RUNNING])
             .first()
         )
         if running is not None:
             return running
         job = BatchJob.objects.create(
-            kind=BatchKind.APPROVAL_NOTICES,
-            round=round,
-            requested_by=actor,
-            total=selectors.approved_of_round(user=actor, round_id=round.pk).count(),
+            kind=plan.kind, round=round, requested_by=actor, total=plan.items(actor, round.pk).count()
         )
         transaction.on_commit(lambda: build_batch.delay(job.pk))
     return job
@@ -343,9 +499,9 @@ def batch_run(job_id: int) -> BatchJob | None:
     """Build the batch (the task's body). Idempotent: a finished batch is left alone; a
     batch redelivered after a worker died is built again from the start.
 
-    Side effects, in order: the job marked running; per application, its approval notice
-    issued (and stored the first time) and the progress counted; the ZIP stored with a
-    manifest (清单.csv); the job marked done, or failed with the reason.
+    Side effects, in order: the job marked running; per record, its document issued (and
+    stored the first time) and the progress counted; the ZIP stored with a manifest
+    (清单.csv); the job marked done, or failed with the reason.
     """
     claimed = BatchJob.objects.filter(pk=job_id, status__in=[BatchStatus.PENDING, BatchStatus.RUNNING]).update(
         status=BatchStatus.RUNNING, started_at=timezone.now(), done=0, error=""
@@ -353,27 +509,22 @@ def batch_run(job_id: int) -> BatchJob | None:
     job = BatchJob.objects.select_related("round", "requested_by").filter(pk=job_id).first()
     if not claimed or job is None:
         return job
+    plan = BATCH_PLANS[BatchKind(job.kind)]
     try:
         # The requester's scope decides what goes into the batch.
-        applications = list(
-            selectors.approved_of_round(user=job.requested_by, round_id=job.round_id).select_related(
-                "round", "subproject", "organization"
-            )
-        )
-        BatchJob.objects.filter(pk=job.pk).update(total=len(applications))
+        records = list(plan.items(job.requested_by, job.round_id))
+        BatchJob.objects.filter(pk=job.pk).update(total=len(records))
         with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as buffer:
             manifest = io.StringIO()
             writer = csv.writer(manifest)
-            writer.writerow([_("立项编号"), _("项目名称"), _("承担单位"), _("文件"), _("验证码"), "SHA-256"])
+            writer.writerow([*plan.manifest_header, "文件", "验证码", "SHA-256"])
             with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for done, application in enumerate(applications, start=1):
-                    rendered = approval_notice_document(application, actor=job.requested_by)
+                for done, record in enumerate(records, start=1):
+                    rendered = plan.render(record, job.requested_by)
                     archive.writestr(rendered.filename, rendered.content)
                     writer.writerow(
                         [
-                            application.approval_number,
-                            application.name,
-                            application.organization.name,
+                            *plan.manifest_row(record),
                             rendered.filename,
                             rendered.document.code,
                             rendered.document.sha256,
@@ -382,9 +533,9 @@ def batch_run(job_id: int) -> BatchJob | None:
                     BatchJob.objects.filter(pk=job.pk).update(done=done)
                 archive.writestr("清单.csv", "\ufeff" + manifest.getvalue())
             buffer.seek(0)
-            job.file.save(f"approval-notices-{job.round.year}-{job.pk}.zip", File(buffer), save=False)
+            job.file.save(f"{job.kind.replace('_', '-')}-{job.round.year}-{job.pk}.zip", File(buffer), save=False)
         job.status = BatchStatus.DONE
-        job.total = job.done = len(applications)
+        job.total = job.done = len(records)
         job.finished_at = timezone.now()
         job.save(update_fields=["file", "status", "total", "done", "finished_at"])
     except Exception as exc:
@@ -397,7 +548,7 @@ def batch_run(job_id: int) -> BatchJob | None:
 
 
 def batch_download_name(job: BatchJob) -> str:
-    return safe_filename(f"立项通知书-{job.round.title}-{job.pk}.zip")
+    return safe_filename(f"{BATCH_PLANS[BatchKind(job.kind)].archive_name}-{job.round.title}-{job.pk}.zip")
 
 
 def ensure_batch_ready(job: BatchJob) -> None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from workflows.exceptions import WorkflowError
-from workflows.models import Round, RoundKind
+from workflows.models import Round
 
 from . import responses, selectors, services
 from .models import normalize_code
@@ -94,6 +94,39 @@ def applications_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @require_GET
+@download
+def nomination_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return responses.nomination_form(pk, request.user, revision=request.GET.get("revision"))
+
+
+@require_GET
+@download
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return responses.certificate(pk, request.user)
+
+
+@require_GET
+@download
+def nomination_history_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return responses.nomination_history(pk, request.user)
+
+
+@require_GET
+@download
+def nominations_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    return responses.nominations_export(request.GET, request.user, fmt=fmt)
+
+
+@require_GET
+def winners_list_pdf(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The list of winners is public once announced, like the winners page."""
+    try:
+        return responses.winners_list(round_id, None)
+    except WorkflowError as exc:
+        raise Http404 from exc
+
+
+@require_GET
 def notice_list_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The list of a published notice is public, like the notice itself."""
     try:
@@ -124,7 +157,8 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_start:
             raise Http404
-        round_ = Round.objects.filter(pk=request.POST.get("round") or 0, kind=RoundKind.APPLICATION).first()
+        raw = request.POST.get("round") or ""
+        round_ = Round.objects.filter(pk=raw).first() if raw.isdigit() else None
         if round_ is None:
             messages.error(request, _("请选择批次"))
             return redirect("documents:batches")
@@ -137,8 +171,10 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         return redirect("documents:batch", pk=job.pk)
     rounds = []
     if can_start:
-        for round_ in Round.objects.filter(kind=RoundKind.APPLICATION).order_by("-year", "pk"):
-            rounds.append((round_, selectors.approved_of_round(user=request.user, round_id=round_.pk).count()))
+        # Each round with what its batch would hold: approval notices or certificates.
+        for round_ in Round.objects.order_by("-year", "kind", "pk"):
+            plan = services.BATCH_PLANS[services.batch_kind_of(round_)]
+            rounds.append((round_, plan, plan.items(request.user, round_.pk).count()))
     context = {"batches": list(selectors.batches_for(user=request.user)[:50]), "rounds": rounds, "can_start": can_start}
     return render(request, "documents/batch_list.html", context)
 

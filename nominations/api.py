@@ -7,15 +7,18 @@ from typing import Any
 
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from documents.api import PDFRenderer
 from workflows import services as engine
 from workflows.api.mixins import ERROR_RESPONSES, WorkflowActionsMixin, client_ip
 from workflows.attachments import attachment_add
@@ -165,6 +168,17 @@ class NominationViewSet(
         return Response(
             [{**r, "required": str(r["required"]), "actual": str(r["actual"])} for r in eligibility_report(nomination)]
         )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("revision", int, description="版本号（默认当前版本；草稿为已填写的内容）")],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERROR_RESPONSES},
+        description="推荐表 PDF（含验证码）— the recommendation form of the current revision, via documents.",
+    )
+    @action(detail=True, methods=["get"], url_path="pdf", renderer_classes=[JSONRenderer, PDFRenderer])
+    def pdf(self, request: Request, pk: Any = None) -> Any:
+        from documents.responses import nomination_form
+
+        return nomination_form(self.get_object().pk, request.user, revision=request.query_params.get("revision"))
 
     @extend_schema(
         parameters=[

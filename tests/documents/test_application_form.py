@@ -149,4 +149,4 @@ def test_revision_parameter(users, round_id, settings):
     client = api_as(users["reviewer_csf"])
     assert client.get(f"{URL}{app_id}/pdf/", {"revision": 1}).status_code == 200
     missing = client.get(f"{URL}{app_id}/pdf/", {"revision": 9})
-    assert (missing.status_code, missing.json()["errors"]) == (404, ["该申报没有第 9 版"])
+    assert (missing.status_code, missing.json()["errors"]) == (404, ["该记录没有第 9 版"])

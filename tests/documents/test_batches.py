@@ -29,7 +29,7 @@ def test_batch_of_a_round(users, settings, django_capture_on_commit_callbacks):
 
     page = staff.get("/documents/batches/")
     assert page.status_code == 200
-    assert f'<option value="{app.round_id}">{app.round.title}（已立项 1 项）</option>' in page.content.decode()
+    assert f'<option value="{app.round_id}">{app.round.title}（立项通知书 1 份）</option>' in page.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post("/documents/batches/", {"round": app.round_id})
