@@ -20,6 +20,7 @@ from accounts import permissions as perms
 
 from . import selectors, services
 from .api.mixins import client_ip
+from .diagram import flow_diagram
 from .exceptions import WorkflowError
 from .models import WorkflowRecord
 from .registry import get_record_model
@@ -55,6 +56,7 @@ def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
         "fields": [
             (record._meta.get_field(name).verbose_name, getattr(record, name)) for name in record.content_fields
         ],
+        "diagram": flow_diagram(type(flow), record.state),
     }
 
 
