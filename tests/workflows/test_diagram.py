@@ -34,7 +34,8 @@ def test_every_state_and_transition_is_drawn(flow):
         assert re.findall(r'data-state="([a-z_]+)" aria-current="step"', svg) == [current]
         highlighted = set(
             re.findall(
-                r'class="fd-edge[^"]*fd-next" d="[^"]*" marker-end="[^"]*" data-source="([a-z_]+)" data-target="([a-z_]+)"',
+                r'class="fd-edge[^"]*fd-next" d="[^"]*" marker-end="[^"]*" '
+                r'data-source="([a-z_]+)" data-target="([a-z_]+)"',
                 svg,
             )
         )
