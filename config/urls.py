@@ -5,8 +5,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from dashboards import views as dashboard_views
 from notifications import api as inbox_api
-from workflows import views as workflow_views
 from workflows.api import views as engine_api
 
 api_v1 = [
@@ -26,7 +26,7 @@ if apps.is_installed("tests.testapp"):
     api_v1.append(path("", include("tests.testapp.urls")))
 
 urlpatterns = [
-    path("", workflow_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),

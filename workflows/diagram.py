@@ -197,7 +197,7 @@ def _svg(nodes: list[Node], edges: list[Edge], node_w: float, width: float, heig
             )
         css = "fd-edge" + (" fd-back" if edge.back else "") + (" fd-next" if edge.next else "")
         arrow = "fd-arrow-next" if edge.next else "fd-arrow"
-        tip = f"{'、'.join(edge.labels)}：{a.label} → {b.label}"
+        tip = f"{_('、').join(edge.labels)}{_('：')}{a.label} → {b.label}"
         parts.append(
             f'<path class="{css}" d="{d}" marker-end="url(#{arrow})" data-source="{escape(edge.source)}" '
             f'data-target="{escape(edge.target)}"><title>{escape(tip)}</title></path>'

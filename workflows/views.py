@@ -61,15 +61,6 @@ def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    from notifications.models import Channel, Notification
-
-    tasks = list(selectors.my_assignments(user=request.user)[:20])
-    unread = Notification.objects.filter(recipient=request.user, channel=Channel.IN_APP, read_at__isnull=True).count()
-    return render(request, "workflows/home.html", {"tasks": tasks, "unread": unread})
-
-
-@login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
     tasks = list(selectors.my_assignments(user=request.user, status=None))
     return render(request, "workflows/tasks.html", {"tasks": tasks})

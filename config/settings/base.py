@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "applications",
     "documents",
     "nominations",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
