@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from documents.renderer.base import yuan
 from notifications.models import Channel, Notification
-from workflows.selectors import my_assignments
+from workflows.selectors import my_assignments, with_records
 
 from . import selectors
 from .charts import Bar, bar_chart
@@ -47,11 +47,11 @@ def home(request: HttpRequest) -> HttpResponse:
     overdue_count, overdue = selectors.overdue_assignments(user=user)
     context: dict[str, Any] = {
         "unread": unread,
-        "tasks": list(my_assignments(user=user)[:20]),
+        "tasks": with_records(list(my_assignments(user=user)[:20])),
         "my_records": selectors.my_records(user=user),
         "queues": selectors.queues(user=user),
         "overdue_count": overdue_count,
-        "overdue": overdue,
+        "overdue": with_records(overdue),
     }
     if selectors.can_see_round_figures(user):
         requested = request.GET.get("round")

@@ -195,6 +195,10 @@ class BaseFlow:
         return Organization.objects.filter(type=OrgType.CAST, parent__isnull=True).values_list("pk", flat=True).first()
 
 
+# What a review assignment (评审任务) is for, by its stage.
+ASSIGNMENT_STAGE_LABELS = {"expert": _("专家评审")}
+
+
 STAGE_PENDING_LABEL = {
     "submission": _("提交扫描"),
     "recommender": _("推荐单位内容审核"),

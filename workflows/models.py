@@ -414,6 +414,12 @@ class ReviewAssignment(models.Model):
         return f"{self.record_type}#{self.record_id} {self.stage} → {self.assignee}"
 
     @property
+    def stage_label(self) -> str:
+        from .flows import ASSIGNMENT_STAGE_LABELS
+
+        return str(ASSIGNMENT_STAGE_LABELS.get(self.stage, self.stage))
+
+    @property
     def overdue(self) -> bool:
         return (
             self.status == AssignmentStatus.OPEN and self.due_date is not None and self.due_date < timezone.localdate()

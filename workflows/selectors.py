@@ -173,12 +173,43 @@ def content_reviews(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]
     return result
 
 
-def my_assignments(*, user: Any, status: str | None = AssignmentStatus.OPEN) -> QuerySet:
-    """The user's own tasks ("my tasks"), soonest due first."""
+TASK_ORDERINGS = {
+    "due": ("due_date", "pk"),
+    "-due": ("-due_date", "-pk"),
+    "created": ("created_at", "pk"),
+    "-created": ("-created_at", "-pk"),
+}
+
+
+def my_assignments(
+    *, user: Any, status: str | None = AssignmentStatus.OPEN, stage: str | None = None, ordering: str | None = None
+) -> QuerySet:
+    """The user's own tasks ("my tasks"), soonest due first unless ``ordering`` says
+    otherwise (``due``, ``-due``, ``created``, ``-created``)."""
     qs = ReviewAssignment.objects.filter(assignee_id=user.pk)
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by("due_date", "pk")
+    if stage:
+        qs = qs.filter(stage=stage)
+    return qs.order_by(*TASK_ORDERINGS.get(ordering or "", TASK_ORDERINGS["due"]))
+
+
+def with_records(assignments: list[ReviewAssignment]) -> list[ReviewAssignment]:
+    """Each assignment with ``.record`` set (None when its type is unknown): one query per
+    record type on the page, however many tasks it shows."""
+    from .registry import get_record_model
+
+    wanted: dict[str, set[int]] = {}
+    for a in assignments:
+        wanted.setdefault(a.record_type, set()).add(a.record_id)
+    found: dict[tuple[str, int], Any] = {}
+    for label, ids in wanted.items():
+        model = get_record_model(label)
+        if model is not None:
+            found.update(((label, r.pk), r) for r in model.objects.filter(pk__in=ids))
+    for a in assignments:
+        a.record = found.get((a.record_type, a.record_id))
+    return assignments
 
 
 def record_assignments(record: WorkflowRecord, *, user: Any) -> QuerySet:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,7 +23,8 @@ from . import selectors, services
 from .api.mixins import client_ip
 from .diagram import flow_diagram
 from .exceptions import WorkflowError
-from .models import WorkflowRecord
+from .flows import ASSIGNMENT_STAGE_LABELS
+from .models import AssignmentStatus, WorkflowRecord
 from .registry import get_record_model
 
 
@@ -62,8 +64,32 @@ def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
 
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    tasks = list(selectors.my_assignments(user=request.user, status=None))
-    return render(request, "workflows/tasks.html", {"tasks": tasks})
+    """The user's tasks: filter by status and stage, sort by due date or assignment date,
+    20 a page."""
+    status = request.GET.get("status", "open")
+    stage = request.GET.get("stage", "")
+    ordering = request.GET.get("ordering", "due")
+    qs = selectors.my_assignments(
+        user=request.user,
+        status=status if status in AssignmentStatus.values else None,
+        stage=stage or None,
+        ordering=ordering,
+    )
+    page_obj = Paginator(qs, 20).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page_obj,
+        "tasks": selectors.with_records(list(page_obj.object_list)),
+        "filters": {"status": status, "stage": stage, "ordering": ordering},
+        "statuses": AssignmentStatus.choices,
+        "stages": [(value, str(label)) for value, label in ASSIGNMENT_STAGE_LABELS.items()],
+        "orderings": [
+            ("due", _("截止日期（最早在前）")),
+            ("-due", _("截止日期（最晚在前）")),
+            ("-created", _("分配时间（最新在前）")),
+            ("created", _("分配时间（最早在前）")),
+        ],
+    }
+    return render(request, "workflows/tasks.html", context)
 
 
 @login_required
