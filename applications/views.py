@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts import permissions as perms
@@ -34,7 +34,7 @@ from workflows.attachments import attachment_add, attachment_delete, kinds_addab
 from workflows.exceptions import TransitionConflict, TransitionForbidden, WorkflowError
 from workflows.flows import CAST_STAFF, STAGE_PENDING_LABEL
 from workflows.highlight import findings_in, mark_ranges
-from workflows.views import workflow_context
+from workflows.views import expert_users, panel_from_post, workflow_context
 
 from . import selectors, services
 from .flows import ApplicationFlow, ApplicationState
@@ -133,6 +133,11 @@ def _next_steps(application: Application, user: Any) -> list[str]:
     return steps
 
 
+# Not a transition: the bulk form also gives a panel of experts to every selected record.
+BULK_ASSIGN = "assign_experts"
+BULK_ASSIGN_LABEL = _lazy("分配评审专家")
+
+
 def _bulk_choices() -> list[tuple[str, str]]:
     """Transitions CAST staff may take on many records at once. ``propose`` needs an amount
     per record, so it is taken on each record's page."""
@@ -142,7 +147,7 @@ def _bulk_choices() -> list[tuple[str, str]]:
         if first.permission is CAST_STAFF and name != "propose":
             bulk = ApplicationFlow.spec_of(first).bulk
             choices.append((not bulk, name, str(first.label)))
-    return [(name, label) for _bulk, name, label in sorted(choices)]
+    return [(name, label) for _bulk, name, label in sorted(choices)] + [(BULK_ASSIGN, str(BULK_ASSIGN_LABEL))]
 
 
 # -- the list ---------------------------------------------------------------------------------
@@ -199,6 +204,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
             "can_rank": is_cast or perms.is_auditor(user),
             "bulk": is_cast,
             "bulk_choices": _bulk_choices() if is_cast else [],
+            "bulk_experts": expert_users() if is_cast else [],
         },
     )
 
@@ -658,35 +664,19 @@ def application_assign(request: HttpRequest, pk: int) -> HttpResponse:
     application = _get_or_404(pk, user)
     if not perms.is_cast_staff(user):
         raise Http404
-    errors: list[str] = []
-    ids = [i for i in request.POST.getlist("experts") if i.isdigit()]
-    experts = list(User.objects.filter(pk__in=ids, memberships__role=Role.EXPERT).distinct().order_by("username"))
-    if not experts:
-        errors.append(_("请选择评审专家"))
-    due_raw = request.POST.get("due_date", "").strip()
-    due_date = None
-    if due_raw:
-        try:
-            due_date = dt.date.fromisoformat(due_raw)
-        except ValueError:
-            errors.append(_("截止日期必须是日期（YYYY-MM-DD）"))
+    experts, due_date, errors = panel_from_post(request)
     if not errors:
-        with transaction.atomic():
-            for expert in experts:
-                try:
-                    engine.assignment_create(
-                        application,
-                        stage=EXPERT_STAGE,
-                        assignee=expert,
-                        actor=user,
-                        due_date=due_date,
-                        client_ip=client_ip(request),
-                    )
-                except WorkflowError as exc:
-                    errors.extend(exc.errors)
-            if errors:
-                # All or nothing: a partly assigned panel would be a surprise.
-                transaction.set_rollback(True)
+        try:
+            engine.assign_panel(
+                [application],
+                stage=EXPERT_STAGE,
+                assignees=experts,
+                actor=user,
+                due_date=due_date,
+                client_ip=client_ip(request),
+            )
+        except WorkflowError as exc:
+            errors = exc.errors
     if errors:
         messages.error(request, _("未分配任何专家，请处理以下问题后重试："))
         for error in errors:
@@ -736,6 +726,40 @@ def _bulk_perform(records: list[Application], name: str, *, request: HttpRequest
     return []
 
 
+def _bulk_assign(request: HttpRequest, records: list[Any], back: str) -> HttpResponse:
+    """The same panel of experts for every selected record: a confirmation naming the
+    records and the experts, then all or nothing."""
+    experts, due_date, errors = panel_from_post(request)
+    if not errors and request.POST.get("confirm") == "yes":
+        try:
+            engine.assign_panel(
+                records,
+                stage=EXPERT_STAGE,
+                assignees=experts,
+                actor=request.user,
+                due_date=due_date,
+                client_ip=client_ip(request),
+            )
+        except WorkflowError as exc:
+            errors = exc.errors
+        else:
+            messages.success(
+                request,
+                _("已为 %(n)s 条申报各分配 %(m)s 位评审专家") % {"n": len(records), "m": len(experts)},
+            )
+            return redirect(back)
+    if errors:
+        messages.error(request, _("未分配任何专家，所选申报均保持不变。请先解决以下问题："))
+        for error in errors:
+            messages.error(request, error)
+        return redirect(back)
+    return render(
+        request,
+        "applications/bulk_assign_confirm.html",
+        {"records": records, "experts": experts, "due_date": due_date, "count": len(records), "next": back},
+    )
+
+
 @login_required
 @require_POST
 def application_bulk(request: HttpRequest) -> HttpResponse:
@@ -759,6 +783,8 @@ def application_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("以下申报不存在或您无权查看：%(ids)s") % {"ids": ", ".join(map(str, missing))})
         return redirect(back)
     records = [found[i] for i in ids]
+    if name == BULK_ASSIGN:
+        return _bulk_assign(request, records, back)
     if request.POST.get("confirm") != "yes":
         return render(
             request,

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions as perms
@@ -36,7 +36,7 @@ from workflows.flows import CAST_STAFF, STAGE_PENDING_LABEL
 from workflows.highlight import findings_in, mark_ranges
 from workflows.models import Round, RoundKind
 from workflows.scoring import TIE_BREAK_RULE
-from workflows.views import workflow_context
+from workflows.views import expert_users, panel_from_post, workflow_context
 
 from . import selectors, services
 from .checks import DEEDS_MAX, PHOTOS_MAX, PHOTOS_MIN, REQUIRED_BY_CATEGORY, eligibility_report
@@ -124,6 +124,11 @@ def _next_steps(nomination: Nomination, user: Any) -> list[str]:
     return steps
 
 
+# Not a transition: the bulk form also gives a panel of experts to every selected record.
+BULK_ASSIGN = "assign_experts"
+BULK_ASSIGN_LABEL = _lazy("分配评审专家")
+
+
 def _bulk_choices() -> list[tuple[str, str]]:
     """The transitions the flow marks for CAST staff to take on many records at once
     (FLOWS.md “C (bulk)”: shortlist, not_select, publish_notice, award)."""
@@ -133,7 +138,8 @@ def _bulk_choices() -> list[tuple[str, str]]:
         if first.permission is CAST_STAFF and NominationFlow.spec_of(first).bulk:
             choices.append((name, str(first.label)))
     order = ["shortlist", "not_select", "publish_notice", "award"]
-    return sorted(choices, key=lambda c: (order.index(c[0]) if c[0] in order else len(order), c[0]))
+    ordered = sorted(choices, key=lambda c: (order.index(c[0]) if c[0] in order else len(order), c[0]))
+    return [*ordered, (BULK_ASSIGN, str(BULK_ASSIGN_LABEL))]
 
 
 def _category_label(value: str) -> str:
@@ -188,6 +194,7 @@ def nomination_list(request: HttpRequest) -> HttpResponse:
             "can_rank": is_cast or perms.is_auditor(user),
             "bulk": is_cast,
             "bulk_choices": _bulk_choices() if is_cast else [],
+            "bulk_experts": expert_users() if is_cast else [],
         },
     )
 
@@ -610,35 +617,19 @@ def nomination_assign(request: HttpRequest, pk: int) -> HttpResponse:
     nomination = _get_or_404(pk, user)
     if not perms.is_cast_staff(user):
         raise Http404
-    errors: list[str] = []
-    ids = [i for i in request.POST.getlist("experts") if i.isdigit()]
-    experts = list(User.objects.filter(pk__in=ids, memberships__role=Role.EXPERT).distinct().order_by("username"))
-    if not experts:
-        errors.append(_("请选择评审专家"))
-    due_raw = request.POST.get("due_date", "").strip()
-    due_date = None
-    if due_raw:
-        try:
-            due_date = dt.date.fromisoformat(due_raw)
-        except ValueError:
-            errors.append(_("截止日期必须是日期（YYYY-MM-DD）"))
+    experts, due_date, errors = panel_from_post(request)
     if not errors:
-        with transaction.atomic():
-            for expert in experts:
-                try:
-                    engine.assignment_create(
-                        nomination,
-                        stage=EXPERT_STAGE,
-                        assignee=expert,
-                        actor=user,
-                        due_date=due_date,
-                        client_ip=client_ip(request),
-                    )
-                except WorkflowError as exc:
-                    errors.extend(exc.errors)
-            if errors:
-                # All or nothing: a partly assigned panel would be a surprise.
-                transaction.set_rollback(True)
+        try:
+            engine.assign_panel(
+                [nomination],
+                stage=EXPERT_STAGE,
+                assignees=experts,
+                actor=user,
+                due_date=due_date,
+                client_ip=client_ip(request),
+            )
+        except WorkflowError as exc:
+            errors = exc.errors
     if errors:
         messages.error(request, _("未分配任何专家，请处理以下问题后重试："))
         for error in errors:
@@ -725,6 +716,40 @@ def _shortlist_outlook(records: list[Nomination]) -> list[dict[str, Any]]:
     return list(groups.values())
 
 
+def _bulk_assign(request: HttpRequest, records: list[Any], back: str) -> HttpResponse:
+    """The same panel of experts for every selected record: a confirmation naming the
+    records and the experts, then all or nothing."""
+    experts, due_date, errors = panel_from_post(request)
+    if not errors and request.POST.get("confirm") == "yes":
+        try:
+            engine.assign_panel(
+                records,
+                stage=EXPERT_STAGE,
+                assignees=experts,
+                actor=request.user,
+                due_date=due_date,
+                client_ip=client_ip(request),
+            )
+        except WorkflowError as exc:
+            errors = exc.errors
+        else:
+            messages.success(
+                request,
+                _("已为 %(n)s 条推荐各分配 %(m)s 位评审专家") % {"n": len(records), "m": len(experts)},
+            )
+            return redirect(back)
+    if errors:
+        messages.error(request, _("未分配任何专家，所选推荐均保持不变。请先解决以下问题："))
+        for error in errors:
+            messages.error(request, error)
+        return redirect(back)
+    return render(
+        request,
+        "nominations/bulk_assign_confirm.html",
+        {"records": records, "experts": experts, "due_date": due_date, "count": len(records), "next": back},
+    )
+
+
 @login_required
 @require_POST
 def nomination_bulk(request: HttpRequest) -> HttpResponse:
@@ -748,6 +773,8 @@ def nomination_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("以下推荐不存在或您无权查看：%(ids)s") % {"ids": ", ".join(map(str, missing))})
         return redirect(back)
     records = [found[i] for i in ids]
+    if name == BULK_ASSIGN:
+        return _bulk_assign(request, records, back)
     if request.POST.get("confirm") != "yes":
         outlook = _shortlist_outlook(records) if name == "shortlist" else []
         return render(

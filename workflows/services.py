@@ -26,6 +26,7 @@ from .exceptions import (
     TransitionConflict,
     TransitionForbidden,
     UnknownTransition,
+    WorkflowError,
 )
 from .flows import OPINION_NONE, OPINION_REQUIRED, BaseFlow, RolePermission, Spec
 from .models import (
@@ -393,6 +394,48 @@ def checkpoint_record(
 
         notify_transition(record=locked, event=event, event_name=f"checkpoint_{verdict}", actor=actor)
     return checkpoint
+
+
+def assign_panel(
+    records: list[WorkflowRecord],
+    *,
+    stage: str,
+    assignees: list[Any],
+    actor: Any,
+    due_date: dt.date | None = None,
+    client_ip: str | None = None,
+) -> list[ReviewAssignment]:
+    """Give every one of ``assignees`` a task on every one of ``records`` (a panel of experts
+    for one record, or for many at once): all or nothing.
+
+    Side effects: as ``assignment_create`` for each pair, inside one transaction; when any
+    pair is refused nothing is stored and InvalidInput lists every refusal (with the record's
+    name when there are several records).
+    """
+    if not assignees:
+        raise InvalidInput(_("请选择评审专家"))
+    errors: list[str] = []
+    created: list[ReviewAssignment] = []
+    with transaction.atomic():
+        for record in records:
+            for assignee in assignees:
+                try:
+                    created.append(
+                        assignment_create(
+                            record, stage=stage, assignee=assignee, actor=actor, due_date=due_date, client_ip=client_ip
+                        )
+                    )
+                except TransitionForbidden:
+                    raise
+                except WorkflowError as exc:
+                    prefix = f"{record}：" if len(records) > 1 else ""
+                    errors.extend(f"{prefix}{error}" for error in exc.errors)
+        if errors:
+            # A partly assigned panel would be a surprise: roll everything back.
+            transaction.set_rollback(True)
+    if errors:
+        raise InvalidInput(list(dict.fromkeys(errors)))
+    return created
 
 
 def assignment_create(

@@ -38,6 +38,34 @@ def _visible_or_404(record_type: str, pk: int, user: Any) -> WorkflowRecord:
     return record
 
 
+def panel_from_post(request: HttpRequest) -> tuple[list[Any], Any, list[str]]:
+    """The experts (``experts``, user ids) and due date (``due_date``, YYYY-MM-DD) of an
+    assignment form: (experts, due date or None, the errors in what was sent)."""
+    import datetime as dt
+
+    from accounts.models import Role, User
+
+    errors: list[str] = []
+    ids = [i for i in request.POST.getlist("experts") if i.isdigit()]
+    experts = list(User.objects.filter(pk__in=ids, memberships__role=Role.EXPERT).distinct().order_by("username"))
+    if not experts:
+        errors.append(_("请选择评审专家"))
+    due_raw = request.POST.get("due_date", "").strip()
+    due_date = None
+    if due_raw:
+        try:
+            due_date = dt.date.fromisoformat(due_raw)
+        except ValueError:
+            errors.append(_("截止日期必须是日期（YYYY-MM-DD）"))
+    return experts, due_date, errors
+
+
+def expert_users() -> list[Any]:
+    from accounts.models import Role, User
+
+    return list(User.objects.filter(memberships__role=Role.EXPERT).distinct().order_by("username"))
+
+
 def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
     """What the action, content-review and history fragments need."""
     flow = record.get_flow()

@@ -621,3 +621,45 @@ def test_list_runs_the_same_number_of_queries_for_10_and_30_nominations(client, 
         client.force_login(users[username])
         assert _list_queries(client) == counts[username], username
         assert "共 30 条推荐" in page(client, "/nominations/")
+
+
+def test_bulk_assignment_of_a_panel_names_records_and_experts_and_is_all_or_nothing(client, users, round_):
+    from tests.nominations.helpers import nomination_in
+    from workflows.models import ReviewAssignment
+
+    ids = [
+        nomination_in(users, round_.pk, "volunteer", "expert_review", nominee_name="王小明"),
+        nomination_in(users, round_.pk, "team", "expert_review", applicant="applicant_xuwen"),
+    ]
+    client.force_login(users["cast_staff"])
+    assert '<option value="assign_experts">分配评审专家</option>' in page(client, "/nominations/")
+    experts = [users["expert_1"].pk, users["expert_2"].pk]
+    body = {"name": "assign_experts", "ids": ids, "experts": experts, "due_date": "2099-01-31", "next": "/nominations/"}
+
+    confirm = client.post("/nominations/bulk/", body)
+    text = text_of(confirm)
+    assert confirm.status_code == 200
+    assert "为以下 2 条推荐分配评审专家：" in text
+    assert "王小明" in text and "菠萝之乡科技志愿服务队" in text
+    assert str(users["expert_1"]) in text and str(users["expert_2"]) in text and "2099-01-31" in text
+    assert not ReviewAssignment.objects.exists()  # nothing before the confirmation
+
+    done = client.post("/nominations/bulk/", {**body, "confirm": "yes"}, follow=True)
+    assert "已为 2 条推荐各分配 2 位评审专家" in text_of(done)
+    assert sorted(ReviewAssignment.objects.values_list("record_id", "assignee__username")) == sorted(
+        (i, e) for i in ids for e in ("expert_1", "expert_2")
+    )
+
+    # Again with expert_3 added: expert_1 already has these tasks, so nothing at all is stored.
+    again = {**body, "experts": [*experts, users["expert_3"].pk], "confirm": "yes"}
+    refused = text_of(client.post("/nominations/bulk/", again, follow=True))
+    assert "未分配任何专家，所选推荐均保持不变。" in refused
+    assert "王小明：" in refused
+    assert ReviewAssignment.objects.count() == 4
+    assert not ReviewAssignment.objects.filter(assignee=users["expert_3"]).exists()
+
+    # No expert chosen, a bad date: told, nothing stored; a reviewer may not do this at all.
+    empty = text_of(client.post("/nominations/bulk/", {**body, "experts": [], "due_date": "31/01"}, follow=True))
+    assert "请选择评审专家" in empty and "截止日期必须是日期（YYYY-MM-DD）" in empty
+    client.force_login(users["reviewer_csf"])
+    assert client.post("/nominations/bulk/", {**body, "confirm": "yes"}).status_code == 404
