@@ -18,6 +18,8 @@ for entry in po:
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
         entry.previous_msgid = None
+        entry.previous_msgid_plural = None
+        entry.previous_msgctxt = None
 missing = [e.msgid for e in po if not e.translated() or "fuzzy" in e.flags]
 po.save()
 print("still missing:", missing)
