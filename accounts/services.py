@@ -299,3 +299,20 @@ def member_create(
     Membership.objects.get_or_create(user=user, organization=org, role=role)
     perms.forget_grants(user)
     return user, created
+
+
+def user_language_set(user: Any, language: str) -> bool:
+    """Keep the interface language the user chose, so that pages and e-mails follow it.
+
+    Side effects: updates ``User.language`` when ``language`` is one of settings.LANGUAGES
+    and differs; returns whether it changed.
+    """
+    from django.conf import settings
+
+    from .models import User
+
+    if language not in {code for code, _name in settings.LANGUAGES} or user.language == language:
+        return False
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return True

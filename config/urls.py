@@ -2,9 +2,9 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as account_views
 from dashboards import views as dashboard_views
 from notifications import api as inbox_api
 from workflows.api import views as engine_api
@@ -29,7 +29,7 @@ urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", account_views.switch_language, name="set_language"),
     path("workflow/", include("workflows.urls")),
     path("notifications/", include("notifications.urls")),
     path("public/", include("notices.urls")),

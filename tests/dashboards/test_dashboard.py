@@ -134,7 +134,8 @@ def test_cast_figures_of_a_round(client, users, round_id):
 def test_dashboard_answers_in_english(client, users, round_id):
     create_ready(users, round_id, name="英文界面项目")
     client.force_login(users["applicant_csf_br1"])
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"  # the language switch's cookie
+    response = client.get("/")
     html = response.content.decode()
     assert "My applications and nominations" in html and "Draft" in html
     assert "我的申报与推荐" not in html
