@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -35,7 +36,15 @@ SESSION_REFERENCE = "notices_objection_reference"
 
 @require_GET
 def public_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "notices/public_list.html", {"notices": list(selectors.public_notices())})
+    """Published and closed notices, newest first; search by title; 20 a page."""
+    q = request.GET.get("q", "").strip()
+    qs = selectors.public_notices()
+    if q:
+        qs = qs.filter(title__icontains=q)
+    page_obj = Paginator(qs, 20).get_page(request.GET.get("page"))
+    return render(
+        request, "notices/public_list.html", {"notices": list(page_obj.object_list), "page_obj": page_obj, "q": q}
+    )
 
 
 def _public_context(notice: Any, values: dict[str, str], errors: list[str]) -> dict[str, Any]:
@@ -131,8 +140,19 @@ def _parse_ids(text: str) -> tuple[list[int], list[str]]:
 def _manage_list_context(request: HttpRequest, values: dict[str, str]) -> dict[str, Any]:
     user = request.user
     is_staff = perms.is_cast_staff(user)
+    qs = selectors.notices_for(user=user)
+    status = request.GET.get("status", "")
+    q = request.GET.get("q", "").strip()
+    if status in NoticeStatus.values:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(title__icontains=q)
+    page_obj = Paginator(qs, 20).get_page(request.GET.get("page"))
     return {
-        "notices": list(selectors.notices_for(user=user)),
+        "notices": list(page_obj.object_list),
+        "page_obj": page_obj,
+        "filters": {"status": status, "q": q},
+        "statuses": NoticeStatus.choices,
         "is_staff": is_staff,
         "candidates": selectors.notice_candidates(user=user) if is_staff else [],
         "record_types": list(selectors.notice_record_types()),
