@@ -34,6 +34,10 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # When a worker last claimed the row (a row "sending" long after this is stuck), and the
+    # earliest time of the next attempt after a failure (the relay leaves it alone till then).
+    attempted_at = models.DateTimeField(_("最近尝试时间"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
     # E-mail rows of users who chose a daily digest wait for the digest task instead of a worker.

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .messages import render
@@ -22,7 +22,7 @@ MAX_ATTEMPTS = 5
 def deliver_notification(self, notification_id: int) -> str:
     """Send one e-mail row. A redelivered task finds the row no longer pending: a no-op."""
     claimed = Notification.objects.filter(pk=notification_id, status=Status.PENDING, channel=Channel.EMAIL).update(
-        status=Status.SENDING, attempts=F("attempts") + 1
+        status=Status.SENDING, attempts=F("attempts") + 1, attempted_at=timezone.now()
     )
     if not claimed:
         return "skipped"
@@ -40,13 +40,15 @@ def deliver_notification(self, notification_id: int) -> str:
         message.send()
     except Exception as exc:
         final = row.attempts >= MAX_ATTEMPTS
+        # Exponential back-off with jitter, so a flapping mail server is not hammered in step.
+        countdown = min(3600, 2**row.attempts * 10) + random.uniform(0, 5)
         Notification.objects.filter(pk=row.pk).update(
-            status=Status.FAILED if final else Status.PENDING, last_error=repr(exc)[:2000]
+            status=Status.FAILED if final else Status.PENDING,
+            last_error=repr(exc)[:2000],
+            next_attempt_at=None if final else timezone.now() + dt.timedelta(seconds=countdown),
         )
         if final:
             return "failed"
-        # Exponential back-off with jitter, so a flapping mail server is not hammered in step.
-        countdown = min(3600, 2**row.attempts * 10) + random.uniform(0, 5)
         raise self.retry(exc=exc, countdown=countdown) from exc
     Notification.objects.filter(pk=row.pk).update(status=Status.SENT, sent_at=timezone.now())
     return "sent"
@@ -55,18 +57,24 @@ def deliver_notification(self, notification_id: int) -> str:
 @shared_task
 def relay_pending(older_than_seconds: int = 60, stuck_after_seconds: int = 900) -> int:
     """Re-enqueue e-mail rows left pending (broker down at commit) or stuck sending (worker
-    killed). Rows are claimed with SKIP LOCKED on PostgreSQL so two relays never share one."""
+    killed). Rows are claimed with SKIP LOCKED on PostgreSQL so two relays never share one.
+
+    "Stuck" counts from the worker's claim (``attempted_at``), not from the row's creation, so
+    a retry that is still being sent is left alone; a row waiting out its back-off
+    (``next_attempt_at``) is not enqueued before its time."""
     now = timezone.now()
     with transaction.atomic():
         stuck = Notification.objects.select_for_update(skip_locked=True).filter(
+            Q(attempted_at__lt=now - dt.timedelta(seconds=stuck_after_seconds))
+            | Q(attempted_at__isnull=True, created_at__lt=now - dt.timedelta(seconds=stuck_after_seconds)),
             channel=Channel.EMAIL,
             status=Status.SENDING,
-            created_at__lt=now - dt.timedelta(seconds=stuck_after_seconds),
         )
         Notification.objects.filter(pk__in=list(stuck.values_list("pk", flat=True))).update(status=Status.PENDING)
         ids = list(
             Notification.objects.select_for_update(skip_locked=True)
             .filter(
+                Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
                 channel=Channel.EMAIL,
                 status=Status.PENDING,
                 created_at__lt=now - dt.timedelta(seconds=older_than_seconds),

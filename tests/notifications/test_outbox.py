@@ -205,3 +205,29 @@ def test_messages_in_the_recipients_language(users, orgs, open_round, mailoutbox
     assert "<script>" not in html
     assert "<script>x</script>" in text
     assert mail.outbox == mailoutbox
+
+
+def test_relay_leaves_a_retry_being_sent_and_one_waiting_out_its_back_off(users, orgs, open_round, mailoutbox):
+    """Found by the reliability suite: "stuck" used to count from the row's creation and the
+    back-off was not respected, so a late retry could be sent twice."""
+    dossier_in("submitted", users=users, orgs=orgs, round=open_round)
+    now = timezone.now()
+    old = now - dt.timedelta(hours=2)
+    sending, waiting = Notification.objects.filter(channel="email").order_by("pk")
+    # A retry claimed a minute ago on a row created two hours ago: still being sent.
+    Notification.objects.filter(pk=sending.pk).update(
+        created_at=old, status="sending", attempts=2, attempted_at=now - dt.timedelta(minutes=1)
+    )
+    # A failed attempt waiting out its back-off for another ten minutes.
+    Notification.objects.filter(pk=waiting.pk).update(
+        created_at=old, status="pending", attempts=1, next_attempt_at=now + dt.timedelta(minutes=10)
+    )
+    assert relay_pending() == 0
+    assert Notification.objects.get(pk=sending.pk).status == "sending" and mailoutbox == []
+
+    # Twenty minutes on: the claim is stuck (worker gone) and the back-off is over.
+    Notification.objects.filter(pk=sending.pk).update(attempted_at=now - dt.timedelta(minutes=20))
+    Notification.objects.filter(pk=waiting.pk).update(next_attempt_at=now - dt.timedelta(seconds=1))
+    assert relay_pending() == 2
+    assert Notification.objects.filter(channel="email", status="sent").count() == 2
+    assert len(mailoutbox) == 2
