@@ -503,7 +503,7 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
                 {
                     "score": score,
                     "expert": perms.user_label(score.expert),
-                    "items": [(c.label, c.weight, score.scores.get(c.key, "—")) for c in criteria],
+                    "items": [(c.display, c.weight, score.scores.get(c.key, "—")) for c in criteria],
                 }
             )
     own_score = next((s for s in scores if s["score"].expert_id == user.pk), None)

@@ -101,3 +101,15 @@ def api_as(user: User | None) -> APIClient:
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _chinese_first():
+    """Each test starts in the default language, whatever the previous test's last request
+    activated in this thread (a page in English, an API call with Accept-Language: en)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class RoundSettingsError(ValueError):
@@ -24,6 +25,26 @@ class Criterion:
     key: str
     label: str
     weight: int
+
+    @property
+    def display(self) -> str:
+        """The label in the reader's language: the default criteria are translated; a label
+        CAST staff wrote into a round's settings is shown as written."""
+        return str(DEFAULT_CRITERION_LABELS.get(self.label, self.label))
+
+
+# The labels of the default criteria below, for translation.
+DEFAULT_CRITERION_LABELS = {
+    "必要性": gettext_lazy("必要性"),
+    "可行性": gettext_lazy("可行性"),
+    "绩效目标可衡量": gettext_lazy("绩效目标可衡量"),
+    "团队与实施条件": gettext_lazy("团队与实施条件"),
+    "预算合理性": gettext_lazy("预算合理性"),
+    "先进事迹": gettext_lazy("先进事迹"),
+    "服务成效与影响": gettext_lazy("服务成效与影响"),
+    "创新与示范性": gettext_lazy("创新与示范性"),
+    "持续性": gettext_lazy("持续性"),
+}
 
 
 def _default_application_criteria() -> list[Criterion]:
