@@ -21,6 +21,7 @@ from workflows import services as engine
 from workflows.api.mixins import ERROR_RESPONSES, WorkflowActionsMixin, client_ip
 from workflows.attachments import attachment_add
 from workflows.exceptions import InvalidInput
+from workflows.selectors import MAX_ID, parse_id
 
 from . import selectors, services
 from .serializers import (
@@ -184,11 +185,12 @@ class ApplicationViewSet(
             many=True,
         ),
     )
-    @action(detail=False, methods=["get"], url_path="ranking")
+    # A plain list, not a page: the schema said paginated (pagination_class=None tells it).
+    @action(detail=False, methods=["get"], url_path="ranking", pagination_class=None)
     def ranking(self, request: Request) -> Response:
         round_id = request.query_params.get("round", "")
         sub = request.query_params.get("subproject", "")
-        if not round_id.isdigit() or (sub and not sub.isdigit()):
+        if parse_id(round_id) is None or (sub and parse_id(sub) is None):
             raise InvalidInput(_("请指定批次编号 round（以及可选的子项目编号 subproject）"))
         rows = selectors.ranking(user=request.user, round_id=int(round_id), subproject_id=int(sub) if sub else None)
         return Response(
@@ -231,7 +233,9 @@ class ApplicationViewSet(
         if not body.is_valid():
             raise InvalidInput([f"{k}: {m}" for k, msgs in body.errors.items() for m in msgs])
         ids = list(dict.fromkeys(body.validated_data["ids"]))
-        records = {a.pk: a for a in selectors.application_list(user=request.user).filter(pk__in=ids)}
+        # An id beyond a database integer exists nowhere (and would overflow the query).
+        storable = [i for i in ids if abs(i) <= MAX_ID]
+        records = {a.pk: a for a in selectors.application_list(user=request.user).filter(pk__in=storable)}
         missing = [i for i in ids if i not in records]
         if missing:
             raise InvalidInput(_("以下申报不存在或您无权查看：%(ids)s") % {"ids": ", ".join(map(str, missing))})

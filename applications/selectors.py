@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions as perms
 from workflows.models import Attachment, AuditEvent, Revision
-from workflows.selectors import visible_records
+from workflows.selectors import parse_id, visible_records
 
 from .models import Application
 
@@ -45,12 +45,10 @@ def application_list(
     )
     if state:
         qs = qs.filter(state__in=[s for s in state.split(",") if s])
-    if round_id and str(round_id).isdigit():
-        qs = qs.filter(round_id=int(round_id))
+    if round_id and parse_id(round_id) is not None:
+        qs = qs.filter(round_id=parse_id(round_id))
     if subproject:
-        qs = qs.filter(
-            Q(subproject__code=subproject) | Q(subproject_id=int(subproject) if subproject.isdigit() else None)
-        )
+        qs = qs.filter(Q(subproject__code=subproject) | Q(subproject_id=parse_id(subproject)))
     if province:
         qs = qs.filter(region_province=province)
     if q:

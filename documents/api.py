@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from workflows.api.mixins import ERROR_RESPONSES
 from workflows.exceptions import InvalidInput
 from workflows.models import Round
+from workflows.selectors import parse_id
 
 from . import responses, selectors, services
 from .models import BatchJob
@@ -248,7 +249,7 @@ class BatchListView(APIView):
     )
     def post(self, request: Request) -> Response:
         raw = request.data.get("round") if hasattr(request.data, "get") else None
-        round_ = Round.objects.filter(pk=raw).first() if str(raw).isdigit() else None
+        round_ = Round.objects.filter(pk=parse_id(raw)).first() if parse_id(raw) is not None else None
         if not selectors.can_start_batches(request.user):
             raise Http404
         if round_ is None:

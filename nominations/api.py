@@ -23,6 +23,7 @@ from workflows import services as engine
 from workflows.api.mixins import ERROR_RESPONSES, WorkflowActionsMixin, client_ip
 from workflows.attachments import attachment_add
 from workflows.exceptions import InvalidInput
+from workflows.selectors import MAX_ID, parse_id
 
 from . import selectors, services
 from .checks import eligibility_report
@@ -201,11 +202,12 @@ class NominationViewSet(
             many=True,
         ),
     )
-    @action(detail=False, methods=["get"], url_path="ranking")
+    # A plain list, not a page: the schema said paginated (pagination_class=None tells it).
+    @action(detail=False, methods=["get"], url_path="ranking", pagination_class=None)
     def ranking(self, request: Request) -> Response:
         round_id = request.query_params.get("round", "")
         category = request.query_params.get("category", "")
-        if not round_id.isdigit() or category not in Category.values:
+        if parse_id(round_id) is None or category not in Category.values:
             raise InvalidInput(_("请指定批次编号 round 和类别 category"))
         rows = selectors.ranking(user=request.user, round_id=int(round_id), category=category)
         return Response(
@@ -236,7 +238,9 @@ class NominationViewSet(
         if not body.is_valid():
             raise InvalidInput([f"{k}: {m}" for k, msgs in body.errors.items() for m in msgs])
         ids = list(dict.fromkeys(body.validated_data["ids"]))
-        records = {n.pk: n for n in selectors.nomination_list(user=request.user).filter(pk__in=ids)}
+        # An id beyond a database integer exists nowhere (and would overflow the query).
+        storable = [i for i in ids if abs(i) <= MAX_ID]
+        records = {n.pk: n for n in selectors.nomination_list(user=request.user).filter(pk__in=storable)}
         missing = [i for i in ids if i not in records]
         if missing:
             raise InvalidInput(_("以下推荐不存在或您无权查看：%(ids)s") % {"ids": ", ".join(map(str, missing))})
@@ -259,6 +263,6 @@ class WinnersView(APIView):
     @extend_schema(parameters=[OpenApiParameter("round", int, required=True)], responses=WinnerSerializer(many=True))
     def get(self, request: Request) -> Response:
         round_id = request.query_params.get("round", "")
-        if not round_id.isdigit():
+        if parse_id(round_id) is None:
             raise InvalidInput(_("请指定批次编号 round"))
         return Response(WinnerSerializer(selectors.winners(round_id=int(round_id)), many=True).data)

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from accounts import permissions as perms
 from workflows.models import Attachment
 from workflows.scoring import rank
-from workflows.selectors import visible_records
+from workflows.selectors import parse_id, visible_records
 
 from .models import Nomination
 
@@ -38,8 +38,8 @@ def nomination_list(
     qs = visible_records(Nomination, user=user).select_related("round", "organization", "recommending_unit")
     if state:
         qs = qs.filter(state__in=[s for s in state.split(",") if s])
-    if round_id and str(round_id).isdigit():
-        qs = qs.filter(round_id=int(round_id))
+    if round_id and parse_id(round_id) is not None:
+        qs = qs.filter(round_id=parse_id(round_id))
     if category:
         qs = qs.filter(category=category)
     if q:

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from workflows.api.mixins import ERROR_RESPONSES, client_ip
 from workflows.exceptions import InvalidInput
 from workflows.models import Round
+from workflows.selectors import parse_id
 
 from . import selectors, services
 from .models import Objection, PublicNotice
@@ -177,8 +178,8 @@ class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             return Objection.objects.none()
         qs = selectors.objections_for(user=self.request.user)
         notice = self.request.query_params.get("notice")
-        if notice and notice.isdigit():
-            qs = qs.filter(notice_id=int(notice))
+        if notice and parse_id(notice) is not None:
+            qs = qs.filter(notice_id=parse_id(notice))
         state = self.request.query_params.get("status")
         if state:
             qs = qs.filter(status=state)

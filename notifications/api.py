@@ -41,6 +41,9 @@ class InboxPagination(PageNumberPagination):
 class InboxView(APIView):
     """``GET /api/v1/inbox/`` — newest first, with ``unread_count``."""
 
+    # Declared for the schema (a page with unread_count, not a bare list); get() paginates itself.
+    pagination_class = InboxPagination
+
     @extend_schema(responses=NotificationSerializer(many=True))
     def get(self, request: Request) -> Response:
         qs = Notification.objects.filter(recipient=request.user, channel=Channel.IN_APP).order_by("-created_at", "-pk")

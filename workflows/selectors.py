@@ -66,6 +66,21 @@ def visible_records(model: type[WorkflowRecord], *, user: Any) -> QuerySet:
     return qs.filter(condition)
 
 
+# The largest id a database integer column holds (PostgreSQL bigint, SQLite INTEGER).
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: Any) -> int | None:
+    """An id sent in a request (a query parameter, a form or JSON field): ASCII digits that fit
+    a database integer, else None. ``str.isdigit`` alone is not enough: "²" is a digit to it
+    but no int, and a 20-digit number overflows the query."""
+    text = "" if value is None else str(value)
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
 def get_visible_record(model: type[WorkflowRecord], pk: Any, *, user: Any) -> WorkflowRecord | None:
     try:
         pk = int(pk)

@@ -6,6 +6,7 @@ are the embedded ones: a SQLite file in the project and Celery running tasks eag
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -53,10 +54,12 @@ INSTALLED_APPS = [
     "documents",
     "nominations",
     "dashboards",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,6 +69,8 @@ MIDDLEWARE = [
     "accounts.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for a lockout into config.security.lockout_response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -103,6 +108,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out (username, address) before any password is checked.
+    "config.security.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -221,3 +231,39 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# -- Security ---------------------------------------------------------------------------------
+
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT failures of one username from one
+# address, that pair is refused for LOGIN_COOLOFF_MINUTES (counted from the last failure;
+# attempts during the lockout do not extend it); a success clears the count. The login page
+# and POST /api/v1/auth/token/ are both covered. The address is the one the audit trail and
+# the rate limit use (TRUSTED_PROXY_COUNT), so a client cannot dodge it with X-Forwarded-For.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "workflows.api.mixins.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+
+# Content-Security-Policy of every response (config.security.ContentSecurityPolicyMiddleware):
+# nothing from other origins, no inline script or style, no plug-ins, no framing.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Views whose own template has inline <script>/<style>: those blocks, and only those, are
+# allowed there by their SHA-256 (the Swagger UI page of drf-spectacular).
+SECURE_CSP_INLINE_VIEWS = {"api-docs"}
+
+# A signed-in session lasts a working day at most, and ends with the browser.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import SECRET_KEY, TRUSTED_PROXY_COUNT, env_bool
 
 _PLACEHOLDERS = {"", "change-me", "changeme", "secret", "dev-only-insecure-key-do-not-use-in-production"}
 if SECRET_KEY in _PLACEHOLDERS or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
@@ -18,7 +18,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto says "https" only when a proxy of ours sets it: behind TRUSTED_PROXY_COUNT
+# proxies, or when SECURE_PROXY_SSL_HEADER=true says so. Without a proxy any client could send
+# the header and pass for a secure request.
+if env_bool("SECURE_PROXY_SSL_HEADER", TRUSTED_PROXY_COUNT > 0):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -28,4 +32,5 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sessions: 8 hours at most and ending with the browser (base.py, for every environment).
 EMAIL_BACKEND = __import__("os").environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
