@@ -32,7 +32,7 @@ from workflows.models import (
     Round,
     RoundKind,
 )
-from workflows.selectors import visible_records
+from workflows.selectors import parse_id, visible_records
 
 RECORD_MODELS: tuple[type, ...] = (Application, Nomination)
 MY_RECORDS_LIMIT = 50
@@ -284,7 +284,8 @@ def round_figures(*, user: Any, round_id: Any) -> RoundFigures | None:
     """The funnel of a round (CAST staff and the auditor): records by state, how many ever
     reached each state, by sub-project or category, by province or recommending unit, and
     requested and proposed funding. Five aggregate queries whatever the size of the round."""
-    round_ = figure_rounds(user=user).filter(pk=round_id).first() if str(round_id).isdigit() else None
+    pk = parse_id(round_id)
+    round_ = figure_rounds(user=user).filter(pk=pk).first() if pk is not None else None
     if round_ is None:
         return None
     model = Application if round_.kind == RoundKind.APPLICATION else Nomination

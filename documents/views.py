@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from workflows.exceptions import WorkflowError
 from workflows.models import Round
+from workflows.selectors import parse_id
 
 from . import responses, selectors, services
 from .models import normalize_code
@@ -158,7 +159,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         if not can_start:
             raise Http404
         raw = request.POST.get("round") or ""
-        round_ = Round.objects.filter(pk=raw).first() if raw.isdigit() else None
+        round_ = Round.objects.filter(pk=parse_id(raw)).first() if parse_id(raw) is not None else None
         if round_ is None:
             messages.error(request, _("请选择批次"))
             return redirect("documents:batches")

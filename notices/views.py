@@ -23,6 +23,7 @@ from accounts import permissions as perms
 from workflows.api.mixins import client_ip
 from workflows.exceptions import WorkflowError
 from workflows.models import Round
+from workflows.selectors import parse_id
 
 from . import selectors, services
 from .models import NoticeStatus, ObjectionStatus
@@ -130,8 +131,8 @@ def _parse_ids(text: str) -> tuple[list[int], list[str]]:
         part = part.strip()
         if not part:
             continue
-        if part.isdigit():
-            ids.append(int(part))
+        if parse_id(part) is not None:
+            ids.append(parse_id(part))
         else:
             errors.append(_("记录编号“%(value)s”不是数字") % {"value": part})
     return ids, errors
@@ -168,7 +169,8 @@ def manage_list(request: HttpRequest) -> HttpResponse:
         return render(request, "notices/manage_list.html", _manage_list_context(request, {}))
     values = {name: request.POST.get(name, "") for name in ("round", "record_type", "record_ids", "title", "intro")}
     ids, id_errors = _parse_ids(values["record_ids"])
-    round_obj = Round.objects.filter(pk=int(values["round"])).first() if values["round"].isdigit() else None
+    round_id = parse_id(values["round"])
+    round_obj = Round.objects.filter(pk=round_id).first() if round_id is not None else None
     try:
         if id_errors:
             raise WorkflowError(id_errors)

@@ -46,7 +46,9 @@ def panel_from_post(request: HttpRequest) -> tuple[list[Any], Any, list[str]]:
     from accounts.models import Role, User
 
     errors: list[str] = []
-    ids = [i for i in request.POST.getlist("experts") if i.isdigit()]
+    from .selectors import parse_id
+
+    ids = [parse_id(i) for i in request.POST.getlist("experts") if parse_id(i) is not None]
     experts = list(User.objects.filter(pk__in=ids, memberships__role=Role.EXPERT).distinct().order_by("username"))
     if not experts:
         errors.append(_("请选择评审专家"))

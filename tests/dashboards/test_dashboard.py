@@ -170,3 +170,9 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_100_records(client, user
     assert Application.objects.count() == 100
     after = {u: _queries(client, users[u], f"/?round={round_id}") for u in who}
     assert after == before
+
+
+def test_a_malformed_round_falls_back_to_the_default(client, users):
+    for value in ("²", "99999999999999999999999", "x"):
+        html = page(client, users["cast_staff"], round=value)
+        assert "批次统计" in html, value
