@@ -35,17 +35,7 @@ pytestmark = pytest.mark.e2e
 # Labels found in Chinese on English pages that are not translated yet ("<tag> text" → where
 # the string comes from). The tests pass with them and fail on any other; once all tests of
 # the module ran, an entry no page showed any more is reported as a warning, to be removed.
-KNOWN_UNTRANSLATED: dict[str, str] = {
-    # The default scoring criteria of a selection round, workflows/round_settings.py
-    # (_default_selection_criteria): plain strings, not marked for translation; shown as the
-    # column heads of the experts' scores on a nomination's page.
-    "<th> 先进事迹 (40%)": "workflows/round_settings.py",
-    "<th> 服务成效与影响 (30%)": "workflows/round_settings.py",
-    "<th> 创新与示范性 (20%)": "workflows/round_settings.py",
-    "<th> 持续性 (10%)": "workflows/round_settings.py",
-    # The title search of the notice lists: msgid "搜索标题" is not in the English catalogue.
-    "<label> 搜索标题": "templates/notices/public_list.html, templates/notices/manage_list.html",
-}
+KNOWN_UNTRANSLATED: dict[str, str] = {}
 SEEN_KNOWN: set[str] = set()
 TESTS_RUN: set[str] = set()
 
