@@ -109,6 +109,12 @@ class Application(WorkflowRecord):
             models.Index(fields=["round", "subproject", "state"]),
             models.Index(fields=["recommending_unit", "state"]),
             models.Index(fields=["organization", "state"]),
+            # Looked up on every transition of a round that has 100,000 applications, which
+            # without them were scanned whole: a name by the duplicate check (多头申报,
+            # flows.duplicates, at formal review); the issued ones, counted to number the next
+            # approval (flows.issue).
+            models.Index(fields=["round", "name"]),
+            models.Index(fields=["round", "approval_number"]),
         ]
 
     def __str__(self) -> str:

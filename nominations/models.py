@@ -116,6 +116,9 @@ class Nomination(WorkflowRecord):
             models.Index(fields=["round", "category", "state"]),
             models.Index(fields=["recommending_unit", "state"]),
             models.Index(fields=["organization", "state"]),
+            # The awarded ones of the round are counted to number the next certificate
+            # (flows.award): without it the whole round was scanned on every award.
+            models.Index(fields=["round", "certificate_number"]),
         ]
 
     def __str__(self) -> str:
