@@ -375,10 +375,11 @@ class ApplicationFlow(BaseFlow):
         from django.utils import timezone
 
         from workflows.models import Round
+        from workflows.numbering import next_in_year
 
-        # Numbers are sequential per round: lock the round so two bulk issues never share one.
-        round_ = Round.objects.select_for_update().get(pk=self.record.round_id)
-        issued = type(self.record).objects.filter(round_id=round_.pk, approval_number__isnull=False).count()
-        self.record.approval_number = f"智惠〔{round_.year}〕{issued + 1:03d}号"
+        # Numbers run on per year across the year's rounds (the number names the year).
+        round_ = Round.objects.get(pk=self.record.round_id)
+        number = next_in_year(type(self.record), "approval_number", year=round_.year, kind=round_.kind)
+        self.record.approval_number = f"智惠〔{round_.year}〕{number:03d}号"
         self.record.issued_at = timezone.now()
         ctx.audit_data["approval_number"] = self.record.approval_number

@@ -337,10 +337,12 @@ class NominationFlow(BaseFlow):
         from django.utils import timezone
 
         from workflows.models import Round
+        from workflows.numbering import next_in_year
 
-        round_ = Round.objects.select_for_update().get(pk=self.record.round_id)
-        awarded = type(self.record).objects.filter(round_id=round_.pk, certificate_number__isnull=False).count()
-        self.record.certificate_number = f"科志〔{round_.year}〕{awarded + 1:03d}号"
+        # Numbers run on per year across the year's rounds (the number names the year).
+        round_ = Round.objects.get(pk=self.record.round_id)
+        number = next_in_year(type(self.record), "certificate_number", year=round_.year, kind=round_.kind)
+        self.record.certificate_number = f"科志〔{round_.year}〕{number:03d}号"
         self.record.awarded_at = timezone.now()
         self.record.cast_opinion = ctx.opinion or _("经评审、公示，同意入选。")
         self.record.cast_signer = ctx.actor.display_name or ctx.actor.username

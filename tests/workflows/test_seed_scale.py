@@ -318,3 +318,23 @@ def test_refuses_a_round_that_holds_records_and_reuses_the_tree(seeded):
     assert Application.objects.count() == 120
     assert Organization.objects.count() == organizations
     assert verify_chain()[1] is None
+
+
+def test_numbers_run_on_per_year_across_rounds(users):
+    """Two application (and selection) rounds of one year: the second continues the year's
+    approval and certificate numbers, and a record issued today takes the next free one (the
+    number names the year, so per-round counting would hand out 001 twice)."""
+    seed("甲", year=2031)
+    seed("乙", year=2031)
+    numbers = list(Application.objects.filter(approval_number__isnull=False).values_list("approval_number", flat=True))
+    certificates = list(
+        Nomination.objects.filter(certificate_number__isnull=False).values_list("certificate_number", flat=True)
+    )
+    assert len(numbers) == 2 * APPLICATION_COUNTS["approved"] and len(set(numbers)) == len(numbers)
+    assert len(set(certificates)) == len(certificates) > 0
+    assert sorted(numbers)[-1] == f"智惠〔2031〕{len(numbers):03d}号"
+
+    waiting = Application.objects.filter(state="public_notice", round__title__contains="乙").first()
+    transition(waiting, "issue", actor=User.objects.get(username="cast_staff"), opinion="公示期满，予以立项。")
+    waiting.refresh_from_db()
+    assert waiting.approval_number == f"智惠〔2031〕{len(numbers) + 1:03d}号"

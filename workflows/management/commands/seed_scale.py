@@ -11,7 +11,8 @@ the automatic and the content reviewers' checkpoints, attachments, expert assign
 scores, public notices (one per 500 records; those of the records on notice have run their
 period, so ``issue``/``award`` can be taken today) and the hash-chained audit trail.
 
-Written in bulk (``bulk_create`` in batches, one transaction, all or nothing). The audit
+Written in bulk, in one transaction (all or nothing): batches of COPY on PostgreSQL,
+``bulk_create`` elsewhere (``workflows.management.scale.bulk.Inserter``). The audit
 events are appended in time order continuing from the chain's head, each hashed exactly as
 ``workflows.audit.audit_append`` hashes it, and the head is moved at the end: ``verify_audit``
 stays intact. No outbox rows: the seeded past is not announced again.

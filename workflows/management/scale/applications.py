@@ -205,7 +205,10 @@ class ApplicationSeeder(Seeder):
         tree, year = self.tree, self.round.year
         experts = tree.experts
         names: set[str] = set()
-        approved = 0
+        # Numbers run on per year across the year's rounds: continue after those already issued.
+        approved = Application.objects.filter(
+            round__year=self.round.year, round__kind=self.round.kind, approval_number__isnull=False
+        ).count()
         for p in self.plans:
             rng = random.Random(f"app:{self.round.pk}:{p.i}")
             p.applicant = p.org.users[Role.APPLICANT][0]

@@ -2,7 +2,7 @@
 
 The chain is continued exactly as ``workflows.audit.audit_append`` does it, one event at a
 time in ``seq`` order (same field normalization, same ``compute_hash``), but the rows are
-inserted with ``bulk_create`` in batches and the head is moved once at the end. The head row
+inserted in batches (see ``Inserter``) and the head is moved once at the end. The head row
 stays locked (SELECT … FOR UPDATE) for the whole seed, so no other append can interleave.
 """
 

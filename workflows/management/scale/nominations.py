@@ -174,7 +174,10 @@ class NominationSeeder(Seeder):
         experts = tree.experts
         settings = self.round.typed_settings
         past = _past_winners(self.round, settings.past_winner_years)
-        awarded = 0
+        # Numbers run on per year across the year's rounds: continue after those already issued.
+        awarded = Nomination.objects.filter(
+            round__year=self.round.year, round__kind=self.round.kind, certificate_number__isnull=False
+        ).count()
         shortlisted = dict.fromkeys(CATEGORIES, 0)
         for p in self.plans:
             rng = random.Random(f"nom:{self.round.pk}:{p.i}")
