@@ -36,7 +36,7 @@ from workflows.flows import CAST_STAFF, STAGE_PENDING_LABEL
 from workflows.highlight import findings_in, mark_ranges
 from workflows.models import Round, RoundKind
 from workflows.scoring import TIE_BREAK_RULE
-from workflows.views import expert_users, panel_from_post, workflow_context
+from workflows.views import assign_panel_page, bulk_assign_page, expert_users, workflow_context
 
 from . import selectors, services
 from .checks import DEEDS_MAX, PHOTOS_MAX, PHOTOS_MIN, REQUIRED_BY_CATEGORY, eligibility_report
@@ -617,25 +617,7 @@ def nomination_assign(request: HttpRequest, pk: int) -> HttpResponse:
     nomination = _get_or_404(pk, user)
     if not perms.is_cast_staff(user):
         raise Http404
-    experts, due_date, errors = panel_from_post(request)
-    if not errors:
-        try:
-            engine.assign_panel(
-                [nomination],
-                stage=EXPERT_STAGE,
-                assignees=experts,
-                actor=user,
-                due_date=due_date,
-                client_ip=client_ip(request),
-            )
-        except WorkflowError as exc:
-            errors = exc.errors
-    if errors:
-        messages.error(request, _("未分配任何专家，请处理以下问题后重试："))
-        for error in errors:
-            messages.error(request, error)
-    else:
-        messages.success(request, _("已分配 %(n)s 位评审专家") % {"n": len(experts)})
+    assign_panel_page(request, nomination)
     return redirect(_detail_url(nomination) + "#experts")
 
 
@@ -717,36 +699,13 @@ def _shortlist_outlook(records: list[Nomination]) -> list[dict[str, Any]]:
 
 
 def _bulk_assign(request: HttpRequest, records: list[Any], back: str) -> HttpResponse:
-    """The same panel of experts for every selected record: a confirmation naming the
-    records and the experts, then all or nothing."""
-    experts, due_date, errors = panel_from_post(request)
-    if not errors and request.POST.get("confirm") == "yes":
-        try:
-            engine.assign_panel(
-                records,
-                stage=EXPERT_STAGE,
-                assignees=experts,
-                actor=request.user,
-                due_date=due_date,
-                client_ip=client_ip(request),
-            )
-        except WorkflowError as exc:
-            errors = exc.errors
-        else:
-            messages.success(
-                request,
-                _("已为 %(n)s 条推荐各分配 %(m)s 位评审专家") % {"n": len(records), "m": len(experts)},
-            )
-            return redirect(back)
-    if errors:
-        messages.error(request, _("未分配任何专家，所选推荐均保持不变。请先解决以下问题："))
-        for error in errors:
-            messages.error(request, error)
-        return redirect(back)
-    return render(
+    return bulk_assign_page(
         request,
-        "nominations/bulk_assign_confirm.html",
-        {"records": records, "experts": experts, "due_date": due_date, "count": len(records), "next": back},
+        records,
+        back,
+        template="nominations/bulk_assign_confirm.html",
+        done=_("已为 %(n)s 条推荐各分配 %(m)s 位评审专家"),
+        refused=_("未分配任何专家，所选推荐均保持不变。请先解决以下问题："),
     )
 
 

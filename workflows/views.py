@@ -62,6 +62,57 @@ def panel_from_post(request: HttpRequest) -> tuple[list[Any], Any, list[str]]:
     return experts, due_date, errors
 
 
+def _assign_posted_panel(request: HttpRequest, records: list[Any], experts: list[Any], due_date: Any) -> list[str]:
+    """Assign the panel to every record, all or nothing; the refusals (empty when done)."""
+    try:
+        services.assign_panel(
+            records,
+            stage="expert",
+            assignees=experts,
+            actor=request.user,
+            due_date=due_date,
+            client_ip=client_ip(request),
+        )
+    except WorkflowError as exc:
+        return exc.errors
+    return []
+
+
+def assign_panel_page(request: HttpRequest, record: Any) -> None:
+    """The expert-panel form of one record's page (applications and nominations): assigns the
+    posted panel, all or nothing, and puts the outcome in the messages."""
+    experts, due_date, errors = panel_from_post(request)
+    if not errors:
+        errors = _assign_posted_panel(request, [record], experts, due_date)
+    if errors:
+        messages.error(request, _("未分配任何专家，请处理以下问题后重试："))
+        for error in errors:
+            messages.error(request, error)
+        return
+    messages.success(request, _("已分配 %(n)s 位评审专家") % {"n": len(experts)})
+
+
+def bulk_assign_page(
+    request: HttpRequest, records: list[Any], back: str, *, template: str, done: str, refused: str
+) -> HttpResponse:
+    """The same panel of experts for every selected record (the lists' bulk action): first a
+    confirmation naming the records and the experts, then all or nothing. ``done`` (with
+    %(n)s records and %(m)s experts) and ``refused`` are the record type's own messages."""
+    experts, due_date, errors = panel_from_post(request)
+    if not errors and request.POST.get("confirm") == "yes":
+        errors = _assign_posted_panel(request, records, experts, due_date)
+        if not errors:
+            messages.success(request, done % {"n": len(records), "m": len(experts)})
+            return redirect(back)
+    if errors:
+        messages.error(request, refused)
+        for error in errors:
+            messages.error(request, error)
+        return redirect(back)
+    context = {"records": records, "experts": experts, "due_date": due_date, "count": len(records), "next": back}
+    return render(request, template, context)
+
+
 def expert_users() -> list[Any]:
     from accounts.models import Role, User
 
