@@ -7,6 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 
+def issued_in_year(model: Any, field: str, *, year: int, kind: str) -> int:
+    """How many records of ``model`` already carry a ``field`` number of ``year``."""
+    return model.objects.filter(round__year=year, round__kind=kind, **{f"{field}__isnull": False}).count()
+
+
 def next_in_year(model: Any, field: str, *, year: int, kind: str) -> int:
     """The next sequence number of ``field`` for ``year``. Locks the year's rounds of ``kind``
     (in id order, so two callers never deadlock) until the caller's transaction ends, so two
@@ -14,4 +19,4 @@ def next_in_year(model: Any, field: str, *, year: int, kind: str) -> int:
     from .models import Round
 
     list(Round.objects.select_for_update().filter(year=year, kind=kind).order_by("pk").values_list("pk", flat=True))
-    return model.objects.filter(round__year=year, round__kind=kind, **{f"{field}__isnull": False}).count() + 1
+    return issued_in_year(model, field, year=year, kind=kind) + 1

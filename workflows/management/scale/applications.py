@@ -25,6 +25,7 @@ from accounts.models import Role
 from applications.flows import ApplicationState
 from applications.models import Application, BudgetLine, ExpertScore, TeamMember
 from workflows.models import CheckpointStage
+from workflows.numbering import issued_in_year
 
 from . import texts
 from .common import Seeder, plan_paths
@@ -206,9 +207,7 @@ class ApplicationSeeder(Seeder):
         experts = tree.experts
         names: set[str] = set()
         # Numbers run on per year across the year's rounds: continue after those already issued.
-        approved = Application.objects.filter(
-            round__year=self.round.year, round__kind=self.round.kind, approval_number__isnull=False
-        ).count()
+        approved = issued_in_year(Application, "approval_number", year=self.round.year, kind=self.round.kind)
         for p in self.plans:
             rng = random.Random(f"app:{self.round.pk}:{p.i}")
             p.applicant = p.org.users[Role.APPLICANT][0]

@@ -24,6 +24,7 @@ from accounts.models import Role
 from nominations.flows import NO_VIOLATION_STATEMENT, NominationState
 from nominations.models import Nomination, NominationScore
 from workflows.models import CheckpointStage, Round
+from workflows.numbering import issued_in_year
 
 from . import texts
 from .common import Seeder, plan_paths
@@ -175,9 +176,7 @@ class NominationSeeder(Seeder):
         settings = self.round.typed_settings
         past = _past_winners(self.round, settings.past_winner_years)
         # Numbers run on per year across the year's rounds: continue after those already issued.
-        awarded = Nomination.objects.filter(
-            round__year=self.round.year, round__kind=self.round.kind, certificate_number__isnull=False
-        ).count()
+        awarded = issued_in_year(Nomination, "certificate_number", year=self.round.year, kind=self.round.kind)
         shortlisted = dict.fromkeys(CATEGORIES, 0)
         for p in self.plans:
             rng = random.Random(f"nom:{self.round.pk}:{p.i}")
