@@ -18,9 +18,25 @@ from workflows.flows import (
     OPINION_REQUIRED,
     RECOMMENDER,
     BaseFlow,
+    counted,
     record_state,
     spec,
 )
+
+
+def unit_limit_scope(record: Any) -> list[str]:
+    """The unit's applications to one sub-project of a round (the per-unit limit)."""
+    return [f"limit:{record.record_type()}:{record.round_id}:{record.organization_id}:{record.subproject_id}"]
+
+
+def name_scope(record: Any) -> list[str]:
+    """Applications of a round under one project name (duplicates across units)."""
+    return [f"name:{record.record_type()}:{record.round_id}:{''.join((record.name or '').split())}"]
+
+
+def quota_scope(record: Any) -> list[str]:
+    """The recommending unit's recommendations to one sub-project of a round (its quota)."""
+    return [f"quota:{record.record_type()}:{record.round_id}:{record.recommending_unit_id}:{record.subproject_id}"]
 
 
 class ApplicationState(models.TextChoices):
@@ -67,6 +83,7 @@ def _attached(record: Any, kind: str) -> bool:
     return Attachment.objects.filter(record_type=record.record_type(), record_id=record.pk, kind=kind).exists()
 
 
+@counted(unit_limit_scope)
 def application_complete(flow: Any, ctx: Any) -> Iterable[str]:
     """Form, budget, attachments, commitment and eligibility (FLOWS.md, submit)."""
     record = flow.record
@@ -140,6 +157,7 @@ def duplicates(record: Any) -> list[Any]:
     )
 
 
+@counted(lambda record: [*unit_limit_scope(record), *name_scope(record)])
 def no_duplicate(flow: Any, ctx: Any) -> Iterable[str]:
     for other in duplicates(flow.record):
         yield _("疑似多头申报：与《%(name)s》（%(org)s，状态：%(state)s）重复，请先处理") % {
@@ -149,6 +167,7 @@ def no_duplicate(flow: Any, ctx: Any) -> Iterable[str]:
         }
 
 
+@counted(quota_scope)
 def quota_left(flow: Any, ctx: Any) -> Iterable[str]:
     record = flow.record
     quota = record.round.typed_settings.recommender_quota

@@ -133,7 +133,7 @@ def revision_diff(application: Application, *, user: Any) -> dict[str, Any]:
             record_id=application.pk,
             action__in=["return_for_revision", "return_from_formal_review"],
         )
-        .order_by("-seq")
+        .order_by("-record_seq")
         .first()
     )
     if returned is None or not returned.revision_hash:

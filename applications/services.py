@@ -14,6 +14,7 @@ from accounts import permissions as perms
 from accounts.models import Organization, OrgType, Role
 from workflows.audit import audit_append
 from workflows.exceptions import InvalidInput, TransitionConflict, TransitionForbidden
+from workflows.locks import lock_record, retry_on_contention
 from workflows.models import AssignmentStatus, ReviewAssignment, Round, RoundKind
 
 from .models import Application, BudgetLine, ExpertScore, SubprojectType, TeamMember
@@ -221,6 +222,7 @@ def _applicant_org(actor: Any, org_code: str | None) -> Organization:
     return Organization.objects.get(pk=orgs[0].org_id)
 
 
+@retry_on_contention
 @transaction.atomic
 def application_create(*, actor: Any, data: dict[str, Any]) -> Application:
     """A new draft application of the actor's organization.
@@ -281,6 +283,7 @@ def _replace_rows(application: Application, team: list[dict] | None, budget: lis
         )
 
 
+@retry_on_contention
 def application_update(application: Application, *, actor: Any, data: dict[str, Any]) -> Application:
     """Change the form of a draft or returned application (its applicant only).
 
@@ -301,7 +304,7 @@ def application_update(application: Application, *, actor: Any, data: dict[str, 
     if "name" in clean and not clean["name"]:
         errors.append(_("请填写“项目名称”"))
     with transaction.atomic():
-        locked = Application.objects.select_for_update().get(pk=application.pk)
+        locked = lock_record(Application, application.pk)
         sub = None
         if "subproject" in data:
             raw = data["subproject"]
@@ -342,6 +345,7 @@ def application_update(application: Application, *, actor: Any, data: dict[str, 
     return locked
 
 
+@retry_on_contention
 def score_submit(application: Application, *, actor: Any, scores: dict[str, Any], comment: str) -> ExpertScore:
     """An assigned expert scores the application (0–100 per criterion, weighted).
 
@@ -381,7 +385,7 @@ def score_submit(application: Application, *, actor: Any, scores: dict[str, Any]
         raise InvalidInput(errors)
     total = sum(Decimal(values[c.key]) * c.weight for c in criteria) / Decimal(100)
     with transaction.atomic():
-        locked = Application.objects.select_for_update().get(pk=application.pk)
+        locked = lock_record(Application, application.pk)
         conflict = perms.expert_conflict(actor, locked)
         if conflict:
             raise TransitionForbidden(conflict)

@@ -7,12 +7,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import views as account_views
 from dashboards import views as dashboard_views
 from notifications import api as inbox_api
+from workflows.api import audit as audit_api
 from workflows.api import views as engine_api
 
 api_v1 = [
     path("auth/token/", engine_api.TokenView.as_view(), name="api-token"),
     path("rounds/", engine_api.RoundList.as_view(), name="api-rounds"),
+    path("audit/checkpoints/latest/", audit_api.LatestCheckpointView.as_view(), name="api-audit-checkpoint"),
+    path("audit/public-key/", audit_api.PublicKeyView.as_view(), name="api-audit-public-key"),
     path("assignments/", engine_api.MyAssignmentList.as_view(), name="api-my-assignments"),
+    path("jobs/<int:pk>/", engine_api.JobDetail.as_view(), name="api-job"),
     path("inbox/", inbox_api.InboxView.as_view(), name="api-inbox"),
     path("inbox/read-all/", inbox_api.InboxReadAllView.as_view(), name="api-inbox-read-all"),
     path("inbox/preferences/", inbox_api.PreferenceView.as_view(), name="api-inbox-preferences"),

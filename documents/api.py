@@ -306,12 +306,26 @@ class VerifyView(APIView):
                     "title": serializers.CharField(),
                     "number": serializers.CharField(),
                     "issued_on": serializers.DateField(),
+                    "ledger": inline_serializer(
+                        "IssuingEventInLedger",
+                        {
+                            "pending": serializers.BooleanField(help_text="尚未写入签名检查点 — not yet signed"),
+                            "event_hash": serializers.CharField(),
+                            "leaf_index": serializers.IntegerField(required=False),
+                            "tree_size": serializers.IntegerField(required=False),
+                            "root_hash": serializers.CharField(required=False),
+                            "signed_at": serializers.DateTimeField(required=False),
+                            "key_id": serializers.CharField(required=False),
+                        },
+                        allow_null=True,
+                    ),
                 },
             ),
             404: ERROR_RESPONSES.get(404, OpenApiTypes.OBJECT),
         },
         description="核验文件真伪（公开）— whether a document with this code was issued; only its "
-        "kind, title, number and date.",
+        "kind, title, number and date; for an approval notice or a certificate, that its issuing "
+        "event is in the audit ledger under a signed checkpoint (proof and signature checked).",
     )
     def get(self, request: Request, code: str) -> Response:
         document = selectors.verified_document(code)

@@ -144,7 +144,7 @@ def opinions_on(record: Any, revision_hash: str) -> list[OpinionRow]:
             action__in=transitions,
         )
         .exclude(opinion="")
-        .order_by("seq")
+        .order_by("record_seq")
     )
     names = _org_names({e.actor_org for e in events if e.actor_org})
     roles = dict(Role.choices)
@@ -198,7 +198,7 @@ def issuer_of(record: Any, action: str = "issue") -> str:
     approval, ``award`` for a certificate), else CAST."""
     event = (
         AuditEvent.objects.filter(record_type=record.record_type(), record_id=record.pk, action=action)
-        .order_by("-seq")
+        .order_by("-record_seq")
         .first()
     )
     if event is not None and event.actor_org:
@@ -309,7 +309,7 @@ def audit_history_data(record: Any, entries: list[dict[str, Any]], *, document: 
         role = str(roles.get(event.actor_role, event.actor_role))
         rows.append(
             (
-                str(event.seq),
+                str(event.record_seq),
                 timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
                 action,
                 change,
@@ -413,7 +413,7 @@ def nomination_form_data(
                     revision_hash=revision.content_hash,
                     action="recommend",
                 )
-                .order_by("-seq")
+                .order_by("-record_seq")
                 .first()
             )
             blocks.append(

@@ -18,7 +18,7 @@ from accounts import permissions as perms
 from applications.selectors import application_list
 from nominations.selectors import nomination_list, winners
 
-from .models import BatchJob, IssuedDocument, normalize_code
+from .models import BatchJob, DocumentKind, IssuedDocument, normalize_code
 
 
 def approved_of_round(*, user: Any, round_id: int) -> QuerySet:
@@ -80,4 +80,41 @@ def verified_document(code: str) -> dict[str, Any] | None:
         "title": document.title,
         "number": document.number,
         "issued_on": document.issued_on,
+        "ledger": issuing_event_in_ledger(document),
+    }
+
+
+# The audit action that issues each kind of document kept as issued.
+ISSUING_ACTIONS = {DocumentKind.APPROVAL_NOTICE: "issue", DocumentKind.CERTIFICATE: "award"}
+
+
+def issuing_event_in_ledger(document: IssuedDocument) -> dict[str, Any] | None:
+    """For an approval notice or certificate: that its issuing event (the record's ``issue`` /
+    ``award``) is in the audit ledger under a signed checkpoint — the leaf, the tree size, the
+    root and the time — only when the inclusion proof and the signature verify; else None."""
+    from workflows.ledger.proofs import verified_inclusion
+    from workflows.models import AuditEvent
+
+    action = ISSUING_ACTIONS.get(document.kind)
+    if action is None:
+        return None
+    event = (
+        AuditEvent.objects.filter(record_type=document.record_type, record_id=document.record_id, action=action)
+        .order_by("-record_seq")
+        .first()
+    )
+    if event is None:
+        return None
+    inclusion = verified_inclusion(event)
+    if inclusion is None:
+        return {"pending": True, "event_hash": event.hash}
+    checkpoint = inclusion.checkpoint
+    return {
+        "pending": False,
+        "event_hash": event.hash,
+        "leaf_index": inclusion.leaf_index,
+        "tree_size": checkpoint.tree_size,
+        "root_hash": checkpoint.root_hash,
+        "signed_at": checkpoint.timestamp,
+        "key_id": checkpoint.key_id,
     }

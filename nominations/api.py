@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from documents.api import PDFRenderer
 from workflows import services as engine
 from workflows.api.mixins import ERROR_RESPONSES, WorkflowActionsMixin, client_ip
+from workflows.api.serializers import JobSerializer, JobStartedSerializer
 from workflows.attachments import attachment_add
 from workflows.exceptions import InvalidInput
 from workflows.selectors import MAX_ID, parse_id
@@ -229,8 +230,16 @@ class NominationViewSet(
 
     @extend_schema(
         request=NominationBulkTransitionSerializer,
-        responses={200: NominationListSerializer(many=True), **ERROR_RESPONSES},
-        description="对多条推荐执行同一操作，全部成功或全部不变 — one transition on many records, all or nothing.",
+        responses={
+            200: NominationListSerializer(many=True),
+            202: JobStartedSerializer,
+            **ERROR_RESPONSES,
+        },
+        description=(
+            "对多条推荐执行同一操作，全部成功或全部不变 — one transition on many records, all or nothing; "
+            "over BULK_JOB_THRESHOLD records (200) it runs in the background: 202 with the job "
+            "(GET /api/v1/jobs/{id}/)."
+        ),
     )
     @action(detail=False, methods=["post"], url_path="bulk-transition")
     def bulk_transition(self, request: Request) -> Response:
@@ -244,14 +253,16 @@ class NominationViewSet(
         missing = [i for i in ids if i not in records]
         if missing:
             raise InvalidInput(_("以下推荐不存在或您无权查看：%(ids)s") % {"ids": ", ".join(map(str, missing))})
-        done = engine.transition_many(
+        outcome = engine.bulk_transition(
             [records[pk] for pk in ids],
             body.validated_data["name"],
             actor=request.user,
             opinion=body.validated_data.get("opinion", ""),
             client_ip=client_ip(request),
         )
-        return Response(NominationListSerializer(done, many=True).data)
+        if outcome.job is not None:
+            return Response({"job": JobSerializer(outcome.job).data}, status=202)
+        return Response(NominationListSerializer(outcome.done, many=True).data)
 
 
 class WinnersView(APIView):

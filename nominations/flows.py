@@ -17,9 +17,20 @@ from workflows.flows import (
     OPINION_REQUIRED,
     RECOMMENDER,
     BaseFlow,
+    counted,
     record_state,
     spec,
 )
+
+
+def quota_scope(record: Any) -> list[str]:
+    """The recommending unit's nominations in one category of a round (its quota)."""
+    return [f"quota:{record.record_type()}:{record.round_id}:{record.recommending_unit_id}:{record.category}"]
+
+
+def winners_scope(record: Any) -> list[str]:
+    """The category's selected candidates in a round (its number of winners)."""
+    return [f"winners:{record.record_type()}:{record.round_id}:{record.category}"]
 
 
 class NominationState(models.TextChoices):
@@ -52,6 +63,7 @@ def nomination_complete(flow: Any, ctx: Any) -> Iterable[str]:
     return completeness_problems(flow.record)
 
 
+@counted(quota_scope)
 def quota_left(flow: Any, ctx: Any) -> Iterable[str]:
     record = flow.record
     quota = record.round.typed_settings.quota_per_category
@@ -99,6 +111,7 @@ def failed_rules_need_reason(flow: Any, ctx: Any) -> Iterable[str]:
         }
 
 
+@counted(winners_scope)
 def within_winners_or_reason(flow: Any, ctx: Any) -> Iterable[str]:
     """Shortlisting beyond the category's number, or out of ranking order, needs a reason."""
     from .selectors import category_ranking
@@ -129,6 +142,7 @@ def within_winners_or_reason(flow: Any, ctx: Any) -> Iterable[str]:
         yield _("该推荐在排名中位列第 %(pos)s，不在前 %(n)s 名，选定须填写理由") % {"pos": position or "—", "n": number}
 
 
+@counted(winners_scope)
 def next_in_ranking_after_disqualification(flow: Any, ctx: Any) -> Iterable[str]:
     """递补: a shortlisted candidate of the category was disqualified, and this is the next
     not-selected candidate in the ranking."""

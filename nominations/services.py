@@ -15,6 +15,7 @@ from accounts import permissions as perms
 from accounts.models import Organization, Role
 from workflows.audit import audit_append
 from workflows.exceptions import InvalidInput, TransitionConflict, TransitionForbidden
+from workflows.locks import lock_record, retry_on_contention
 from workflows.models import AssignmentStatus, ReviewAssignment, Round, RoundKind
 from workflows.scoring import weigh
 
@@ -123,6 +124,7 @@ def _applicant_org(actor: Any, org_code: str | None) -> Organization:
     return Organization.objects.get(pk=grants[0].org_id)
 
 
+@retry_on_contention
 @transaction.atomic
 def nomination_create(*, actor: Any, data: dict[str, Any]) -> Nomination:
     """A new draft nomination of the actor's organization.
@@ -159,6 +161,7 @@ def nomination_create(*, actor: Any, data: dict[str, Any]) -> Nomination:
     return nomination
 
 
+@retry_on_contention
 def nomination_update(nomination: Nomination, *, actor: Any, data: dict[str, Any]) -> Nomination:
     """Change a draft or returned nomination (its applicant only).
 
@@ -176,7 +179,7 @@ def nomination_update(nomination: Nomination, *, actor: Any, data: dict[str, Any
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        locked = Nomination.objects.select_for_update().get(pk=nomination.pk)
+        locked = lock_record(Nomination, nomination.pk)
         if locked.state not in locked.flow_class.editable_states:
             raise TransitionConflict(
                 _("推荐当前状态为“%(state)s”，不能修改") % {"state": locked.get_flow().state_label(locked.state)}
@@ -200,6 +203,7 @@ def nomination_update(nomination: Nomination, *, actor: Any, data: dict[str, Any
     return locked
 
 
+@retry_on_contention
 def nomination_score_submit(
     nomination: Nomination, *, actor: Any, scores: dict[str, Any], comment: str
 ) -> NominationScore:
@@ -212,7 +216,7 @@ def nomination_score_submit(
     criteria = nomination.round.typed_settings.criteria[nomination.category]
     values, total, comment = weigh(criteria, scores, comment)
     with transaction.atomic():
-        locked = Nomination.objects.select_for_update().get(pk=nomination.pk)
+        locked = lock_record(Nomination, nomination.pk)
         conflict = perms.expert_conflict(actor, locked)
         if conflict:
             raise TransitionForbidden(conflict)

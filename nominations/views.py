@@ -663,14 +663,17 @@ def nomination_ranking(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _bulk_perform(records: list[Nomination], name: str, *, request: HttpRequest, opinion: str) -> list[str]:
-    """One transition on every record, all or nothing (as the API's bulk-transition); the
-    refusals, or an empty list when all were done."""
+def _bulk_perform(records: list, name: str, *, request: HttpRequest, opinion: str) -> tuple[list[str], Any]:
+    """One transition on every record, all or nothing (as the API's bulk-transition): the
+    refusals (empty when all were done) and the background job when there were too many for
+    one request."""
     try:
-        engine.transition_many(records, name, actor=request.user, opinion=opinion, client_ip=client_ip(request))
+        outcome = engine.bulk_transition(
+            records, name, actor=request.user, opinion=opinion, client_ip=client_ip(request)
+        )
     except WorkflowError as exc:
-        return exc.errors
-    return []
+        return exc.errors, None
+    return [], outcome.job
 
 
 def _shortlist_outlook(records: list[Nomination]) -> list[dict[str, Any]]:
@@ -757,7 +760,9 @@ def nomination_bulk(request: HttpRequest) -> HttpResponse:
                 "next": back,
             },
         )
-    problems = _bulk_perform(records, name, request=request, opinion=opinion)
+    problems, job = _bulk_perform(records, name, request=request, opinion=opinion)
+    if job is not None:
+        return redirect("workflows:job", pk=job.pk)
     if problems:
         messages.error(request, _("操作未执行，所选推荐均保持不变。请先解决以下问题："))
         for problem in problems:

@@ -41,6 +41,7 @@ from workflows.exceptions import (
     TransitionForbidden,
     WorkflowError,
 )
+from workflows.locks import lock_record, lock_records, retry_on_contention
 from workflows.models import Round, Verdict, WorkflowRecord
 from workflows.registry import get_record_model
 from workflows.selectors import visible_records
@@ -136,11 +137,13 @@ def _notice_audit(
 
 
 def _entry_records(notice: PublicNotice) -> list[tuple[NoticeEntry, WorkflowRecord | None]]:
+    """The notice's entries with their records, every record's row locked (in primary-key
+    order, after the notice: the lock order of workflows/locks.py) before anything is written."""
     model = get_record_model(notice.record_type)
     entries = list(notice.entries.order_by("position"))
     if model is None:
         return [(entry, None) for entry in entries]
-    records = {r.pk: r for r in model.objects.filter(pk__in=[e.record_id for e in entries])}
+    records = lock_records(model, [e.record_id for e in entries])
     return [(entry, records.get(entry.record_id)) for entry in entries]
 
 
@@ -169,6 +172,7 @@ def _body_text(entries: list[NoticeEntry]) -> str:
 # -- notices ---------------------------------------------------------------------------------
 
 
+@retry_on_contention
 def notice_create(
     *,
     round: Round,
@@ -225,7 +229,7 @@ def notice_create(
     visible = set(visible_records(model, user=actor).filter(pk__in=ids).values_list("pk", flat=True))
 
     with transaction.atomic():
-        locked = {r.pk: r for r in model.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        locked = lock_records(model, ids)
         sources = publish_sources(flow_class)
         source_labels = "、".join(flow_class.state_label(s) for s in sorted(sources))
         listed = {
@@ -284,6 +288,7 @@ def notice_create(
     return notice
 
 
+@retry_on_contention
 def notice_review(
     *, notice: PublicNotice, verdict: str, opinion: str, actor: Any, client_ip: str | None = None
 ) -> PublicNotice:
@@ -348,6 +353,7 @@ def notice_review(
     return locked
 
 
+@retry_on_contention
 def notice_publish(*, notice: PublicNotice, actor: Any, client_ip: str | None = None) -> PublicNotice:
     """Publish a reviewed notice: its period starts today and runs the round's working days.
 
@@ -412,6 +418,7 @@ def notice_publish(*, notice: PublicNotice, actor: Any, client_ip: str | None = 
     return locked
 
 
+@retry_on_contention
 def notice_finish(*, notice: PublicNotice, actor: Any, opinion: str = "", client_ip: str | None = None) -> PublicNotice:
     """End a published notice: every record still on notice moves on (issued / awarded).
 
@@ -504,6 +511,7 @@ def _period_problem(notice: PublicNotice) -> str | None:
     return None
 
 
+@retry_on_contention
 def objection_file(
     *,
     notice: PublicNotice,
@@ -613,6 +621,7 @@ def objection_file(
             content=content,
             client_ip=client_ip or None,
         )
+        record = lock_record(get_record_model(entry.record_type), entry.record_id)
         for upload in checked:
             evidence = ObjectionEvidence(
                 objection=objection,
@@ -623,7 +632,6 @@ def objection_file(
             )
             evidence.file.save(upload.original_name, ContentFile(upload.content), save=False)
             evidence.save()
-        record = entry.get_record()
         event = audit_append(
             record_type=entry.record_type,
             record_id=entry.record_id,
@@ -654,6 +662,7 @@ def _applicants_of(record: WorkflowRecord) -> list[User]:
 DECISIONS = {"uphold": ObjectionStatus.UPHELD, "dismiss": ObjectionStatus.DISMISSED}
 
 
+@retry_on_contention
 def objection_decide(
     *, objection: Objection, decision: str, reason: str, actor: Any, client_ip: str | None = None
 ) -> Objection:
@@ -698,7 +707,7 @@ def objection_decide(
         locked.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
 
         entry = locked.entry
-        record = entry.get_record()
+        record = lock_record(get_record_model(entry.record_type), entry.record_id)
         event = audit_append(
             record_type=entry.record_type,
             record_id=entry.record_id,

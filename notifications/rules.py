@@ -76,4 +76,5 @@ EVENT_KINDS: dict[str, Any] = {
     "assignment_overdue": _("任务逾期提醒"),
     "assignment_escalated": _("任务逾期升级"),
     "notice_ended": _("公示期结束提醒"),
+    "bulk_job_finished": _("批量操作结束"),
 }

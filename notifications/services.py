@@ -148,7 +148,7 @@ def notify_users(*, record: Any, event: Any, event_name: str, users: list[Any], 
         "action_label": action_label(record.flow_class, event.action),
         "opinion": event.opinion,
         "actor_name": event.actor_name,
-        "event_seq": event.seq,
+        "event_id": event.pk,
     }
     return outbox_write(
         users=users,

@@ -43,6 +43,14 @@ def _redis_reachable() -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def audit_checkpoint_dir(settings, tmp_path):
+    """A checkpoint file of the test's own, as the test has a database of its own: checkpoints
+    of an earlier test's (flushed) ledger must not be held against this one's."""
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "audit")
+    return tmp_path / "audit"
+
+
 @pytest.fixture
 def demo(db) -> dict[str, Any]:
     """The demo organizations and users (seed_demo), keyed by code and username."""
@@ -113,3 +121,12 @@ def _chinese_first():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+def verify_chain() -> tuple[int, Any]:
+    """(events checked, first problem or None) of the whole audit ledger: every record's chain,
+    the log's leaves and roots, the signed checkpoints (workflows.ledger.verify)."""
+    from workflows.ledger.verify import verify_ledger
+
+    report = verify_ledger()
+    return report.events, report.problem

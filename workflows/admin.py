@@ -29,7 +29,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["seq", "record_type", "record_id", "action", "actor_name", "created_at"]
+    list_display = ["pk", "record_type", "record_id", "record_seq", "action", "actor_name", "created_at"]
     list_filter = ["record_type", "action"]
     search_fields = ["record_id", "actor_name", "opinion"]
 

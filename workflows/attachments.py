@@ -13,6 +13,7 @@ from accounts import permissions as perms
 
 from .audit import audit_append
 from .exceptions import InvalidInput, TransitionConflict, TransitionForbidden
+from .locks import lock_record, retry_on_contention
 from .models import Attachment, WorkflowRecord
 from .uploads import check_upload
 
@@ -53,6 +54,7 @@ def kinds_addable(record: WorkflowRecord, user: Any) -> list[tuple[str, str]]:
     ]
 
 
+@retry_on_contention
 def attachment_add(record: WorkflowRecord, *, kind: str, upload: Any, actor: Any) -> Attachment:
     """Attach a file to the record.
 
@@ -76,7 +78,7 @@ def attachment_add(record: WorkflowRecord, *, kind: str, upload: Any, actor: Any
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        locked = lock_record(type(record), record.pk)
         if locked.state not in spec.states:
             raise TransitionConflict(
                 _("记录当前状态为“%(state)s”，不能更改“%(label)s”")
@@ -87,7 +89,7 @@ def attachment_add(record: WorkflowRecord, *, kind: str, upload: Any, actor: Any
         if spec.max_count == 1:
             replaced = [a.original_name for a in existing]
             for old in existing:
-                old.file.delete(save=False)
+                delete_file_on_commit(old.file)
             existing.delete()
         elif existing.count() >= spec.max_count:
             raise InvalidInput(_("“%(label)s”最多上传 %(n)s 个文件") % {"label": spec.label, "n": spec.max_count})
@@ -121,6 +123,7 @@ def attachment_add(record: WorkflowRecord, *, kind: str, upload: Any, actor: Any
     return attachment
 
 
+@retry_on_contention
 def attachment_delete(attachment: Attachment, *, record: WorkflowRecord, actor: Any) -> None:
     """Remove an attachment while its kind may still be changed. Side effects: the row and
     file; the audit event."""
@@ -129,14 +132,14 @@ def attachment_delete(attachment: Attachment, *, record: WorkflowRecord, actor: 
     if spec is None or not may_handle(spec, record, actor):
         raise TransitionForbidden(_("您不能删除此附件"))
     with transaction.atomic():
-        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        locked = lock_record(type(record), record.pk)
         if locked.state not in spec.states:
             raise TransitionConflict(
                 _("记录当前状态为“%(state)s”，不能更改“%(label)s”")
                 % {"state": locked.get_flow().state_label(locked.state), "label": spec.label}
             )
         name, digest = attachment.original_name, attachment.sha256
-        attachment.file.delete(save=False)
+        delete_file_on_commit(attachment.file)
         Attachment.objects.filter(pk=attachment.pk).delete()
         audit_append(
             record_type=locked.record_type(),
@@ -148,3 +151,11 @@ def attachment_delete(attachment: Attachment, *, record: WorkflowRecord, actor: 
             data={"kind": attachment.kind, "name": name, "sha256": digest},
             revision_hash=locked.current_revision_hash,
         )
+
+
+def delete_file_on_commit(field_file: Any) -> None:
+    """Remove a stored file once the transaction that dropped its row commits: a rolled-back
+    change keeps both the row and its file."""
+    storage, name = field_file.storage, field_file.name
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

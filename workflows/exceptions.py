@@ -42,3 +42,24 @@ class UnknownTransition(WorkflowError):
 
 class InvalidInput(WorkflowError):
     status_code = 400
+
+
+class Contention(WorkflowError):
+    """Another write held what this one needed and the database gave up on one of them (a
+    deadlock or a serialization failure), twice: nothing was changed (409)."""
+
+    status_code = 409
+
+    def __init__(self, errors: list[str] | str | None = None):
+        super().__init__(errors or _("记录正被他人同时处理，本次操作未生效，请刷新后重试"))
+
+
+class Busy(WorkflowError):
+    """The database stayed busy past its wait (a lock held too long): nothing was changed; try
+    again in a moment (503 with Retry-After)."""
+
+    status_code = 503
+    retry_after = 2
+
+    def __init__(self, errors: list[str] | str | None = None):
+        super().__init__(errors or _("系统繁忙，本次操作未生效，请稍后重试"))

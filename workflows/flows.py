@@ -28,6 +28,24 @@ OPINION_REQUIRED = "required"
 Check = Callable[[Any, Any], Iterable[str]]
 
 
+def counted(scopes: Callable[[Any], Iterable[str]]) -> Callable[[Check], Check]:
+    """Mark a condition that counts across records (a quota, a limit, the winners of a
+    category, other records of the same name): ``scopes(record)`` names the ``LockScope`` rows
+    the transition locks, after the record and before evaluating, so that two transitions on
+    different records of one scope take turns instead of both seeing room for one more
+    (workflows/locks.py)."""
+
+    def mark(check: Check) -> Check:
+        check.lock_scopes = scopes  # type: ignore[attr-defined]
+        return check
+
+    return mark
+
+
+def lock_scopes_of(checks: Iterable[Check], record: Any) -> list[str]:
+    return [key for check in checks for key in (getattr(check, "lock_scopes", None) or (lambda r: ()))(record)]
+
+
 @dataclass(frozen=True)
 class Spec:
     checkpoint: str | None = None

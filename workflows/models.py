@@ -226,12 +226,36 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("audit events are append-only: delete refused")
 
 
-class AuditEvent(models.Model):
-    """One link of the hash-chained, append-only audit trail."""
+class AppendOnly(models.Model):
+    """A row written once and never changed (the audit trail and its ledger)."""
 
-    seq = models.BigIntegerField(_("序号"), unique=True)
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError(f"{self._meta.label} is append-only: update refused")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(f"{self._meta.label} is append-only: delete refused")
+
+
+class AuditEvent(AppendOnly):
+    """One event of a record's hash chain: ``prev_hash`` is the hash of the record's previous
+    event (``record_seq`` - 1), so each record's history is its own chain, appended under the
+    record's own row lock. The sequencer puts every event into the ledger's Merkle log
+    (``LedgerLeaf``), which orders them all and is what the signed checkpoints cover.
+
+    The client address is not hashed as such: the chain holds a commitment to it
+    (SHA-256 of a random nonce and the address), so a proof can be shown to someone who may not
+    see the address."""
+
     record_type = models.CharField(_("记录类型"), max_length=100)
     record_id = models.BigIntegerField(_("记录编号"))
+    record_seq = models.PositiveIntegerField(_("记录内序号"))
     action = models.CharField(_("动作"), max_length=60)
     from_state = models.CharField(_("原状态"), max_length=30, blank=True)
     to_state = models.CharField(_("新状态"), max_length=30, blank=True)
@@ -249,47 +273,124 @@ class AuditEvent(models.Model):
     data = models.JSONField(_("数据"), default=dict, blank=True)
     revision_hash = models.CharField(_("版本哈希"), max_length=64, blank=True)
     client_ip = models.GenericIPAddressField(_("客户端地址"), null=True, blank=True)
+    ip_nonce = models.CharField(_("地址承诺随机数"), max_length=32, blank=True)
     created_at = models.DateTimeField(_("时间"))
     prev_hash = models.CharField(_("前一哈希"), max_length=64)
     hash = models.CharField(_("哈希"), max_length=64, unique=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("审计事件")
         verbose_name_plural = _("审计事件")
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["record_type", "record_id", "seq"])]
+        ordering = ["pk"]
+        constraints = [
+            # Two writers that both skipped the record's lock cannot fork its chain: the second
+            # insert fails (and is retried) instead.
+            models.UniqueConstraint(fields=["record_type", "record_id", "record_seq"], name="one_event_per_record_seq")
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.record_type}#{self.record_id} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("audit events are append-only: update refused")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("audit events are append-only: delete refused")
+        return f"{self.record_type}#{self.record_id}/{self.record_seq} {self.action}"
 
 
-class AuditChainHead(models.Model):
-    """The single row that serializes appends to the chain and remembers its end.
+class LedgerPending(models.Model):
+    """An event committed but not yet in the Merkle log: the sequencer's queue. Written in the
+    same transaction as the event, removed by the sequencer when it appends the leaf."""
 
-    Locking it (SELECT … FOR UPDATE) orders concurrent appends; its count and last hash let
-    ``verify_audit`` notice events removed from the end of the chain.
-    """
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    last_seq = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+    event = models.OneToOneField(AuditEvent, primary_key=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        verbose_name = _("审计链头")
-        verbose_name_plural = _("审计链头")
+        verbose_name = _("待入账审计事件")
+        verbose_name_plural = _("待入账审计事件")
 
     def __str__(self) -> str:
-        return f"audit head #{self.last_seq}"
+        return f"pending {self.event_id}"
+
+
+class LedgerLeaf(AppendOnly):
+    """Leaf ``index`` of the Merkle log: SHA-256(0x00 || event hash) (RFC 9162 leaf hash)."""
+
+    index = models.BigIntegerField(_("叶子序号"), primary_key=True)
+    event = models.OneToOneField(
+        AuditEvent, verbose_name=_("审计事件"), on_delete=models.PROTECT, related_name="ledger_leaf"
+    )
+    hash = models.CharField(_("叶子哈希"), max_length=64)
+
+    class Meta:
+        verbose_name = _("账本叶子")
+        verbose_name_plural = _("账本叶子")
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"leaf {self.index}"
+
+
+class LedgerNode(AppendOnly):
+    """A complete subtree of the log above the leaves: level ``level`` ≥ 1, covering leaves
+    [index·2^level, (index+1)·2^level). Derived data kept for proofs; verify_audit re-computes it."""
+
+    level = models.PositiveSmallIntegerField(_("层"))
+    index = models.BigIntegerField(_("序号"))
+    hash = models.CharField(_("哈希"), max_length=64)
+
+    class Meta:
+        verbose_name = _("账本节点")
+        verbose_name_plural = _("账本节点")
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="one_ledger_node_per_position")]
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class LedgerCheckpoint(AppendOnly):
+    """A signed tree head: the log's size and root at a time, signed with the Ed25519 key kept
+    outside the database (C2SP checkpoint note), and also written to the checkpoint file."""
+
+    tree_size = models.BigIntegerField(_("树大小"), unique=True)
+    root_hash = models.CharField(_("根哈希"), max_length=64)
+    timestamp = models.DateTimeField(_("签发时间"))
+    origin = models.CharField(_("日志名称"), max_length=200)
+    key_id = models.CharField(_("密钥标识"), max_length=8)
+    signature = models.CharField(_("签名"), max_length=200)
+
+    class Meta:
+        verbose_name = _("账本检查点")
+        verbose_name_plural = _("账本检查点")
+        ordering = ["tree_size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.tree_size}"
+
+
+class LockScope(models.Model):
+    """A row locked (SELECT … FOR UPDATE) by every transaction that counts across the records of
+    one scope — a unit's quota in a round and group, the winners of a category, a project name —
+    so that two such transactions on different records take turns. One row per scope key."""
+
+    key = models.CharField(_("范围"), max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = _("计数锁")
+        verbose_name_plural = _("计数锁")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class NumberSequence(models.Model):
+    """The last number handed out of one series (approval numbers of a year, certificates of a
+    year): locked and moved by the transition that takes the next one."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    series = models.CharField(_("序列"), max_length=40)
+    last = models.PositiveIntegerField(_("最后编号"), default=0)
+
+    class Meta:
+        verbose_name = _("编号序列")
+        verbose_name_plural = _("编号序列")
+        constraints = [models.UniqueConstraint(fields=["year", "series"], name="one_number_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.year}: {self.last}"
 
 
 class Severity(models.TextChoices):
@@ -458,3 +559,61 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.original_name}"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("未执行（全部保持不变）")
+
+
+class Job(models.Model):
+    """A bulk action too large for one web request (more than ``BULK_JOB_THRESHOLD`` records),
+    run by a Celery worker: still all or nothing, with its progress readable meanwhile."""
+
+    kind = models.CharField(_("类型"), max_length=40, default="bulk_transition")
+    record_type = models.CharField(_("记录类型"), max_length=100)
+    record_ids = models.JSONField(_("记录编号"), default=list)
+    transition = models.CharField(_("操作"), max_length=60)
+    transition_label = models.CharField(_("操作名称"), max_length=100, blank=True)
+    opinion = models.TextField(_("意见"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+"
+    )
+    client_ip = models.GenericIPAddressField(_("客户端地址"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    total = models.PositiveIntegerField(_("记录数"), default=0)
+    done = models.PositiveIntegerField(_("已处理"), default=0)
+    errors = models.JSONField(_("问题"), default=list, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.transition_label or self.transition} ×{self.total} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    def progress(self) -> int:
+        """Records processed so far: while it runs, the count the worker publishes in the cache
+        (its transaction is not visible until it commits)."""
+        if self.status == JobStatus.RUNNING:
+            from django.core.cache import cache
+
+            return int(cache.get(job_progress_key(self.pk)) or 0)
+        return self.done
+
+    def percent(self) -> int:
+        return 100 if self.status == JobStatus.DONE else int(100 * self.progress() / self.total) if self.total else 0
+
+
+def job_progress_key(pk: int) -> str:
+    return f"workflows:job:{pk}:done"

@@ -1,10 +1,13 @@
 """Official numbers (智惠〔2026〕001号, 科志〔2026〕001号) run on per YEAR across all rounds of
 that year and kind: the number names the year, not the round, so two rounds of one year
-must not both hand out 001."""
+must not both hand out 001. Each series has one ``NumberSequence`` row per year, locked by the
+transition that takes the next number (``workflows.locks.next_number``)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from .locks import next_number, reserve_numbers
 
 
 def issued_in_year(model: Any, field: str, *, year: int, kind: str) -> int:
@@ -12,11 +15,23 @@ def issued_in_year(model: Any, field: str, *, year: int, kind: str) -> int:
     return model.objects.filter(round__year=year, round__kind=kind, **{f"{field}__isnull": False}).count()
 
 
-def next_in_year(model: Any, field: str, *, year: int, kind: str) -> int:
-    """The next sequence number of ``field`` for ``year``. Locks the year's rounds of ``kind``
-    (in id order, so two callers never deadlock) until the caller's transaction ends, so two
-    transitions — or two bulk actions — never take the same number."""
-    from .models import Round
+def series_name(model: Any, field: str) -> str:
+    return f"{model._meta.label_lower}.{field}"
 
-    list(Round.objects.select_for_update().filter(year=year, kind=kind).order_by("pk").values_list("pk", flat=True))
-    return issued_in_year(model, field, year=year, kind=kind) + 1
+
+def next_in_year(model: Any, field: str, *, year: int, kind: str) -> int:
+    """The next sequence number of ``field`` for ``year``, from the year's series row (started
+    after the numbers already issued when it is first used)."""
+    return next_number(
+        series_name(model, field), year, start=lambda: issued_in_year(model, field, year=year, kind=kind)
+    )
+
+
+def reserve_in_year(model: Any, field: str, *, year: int, kind: str, count: int) -> int:
+    """The first of ``count`` consecutive numbers of ``field`` for ``year``, all taken at once."""
+    return reserve_numbers(
+        series_name(model, field),
+        year,
+        count=count,
+        start=lambda: issued_in_year(model, field, year=year, kind=kind),
+    )

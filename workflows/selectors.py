@@ -111,7 +111,7 @@ def record_history(record: WorkflowRecord, *, user: Any) -> QuerySet:
     Who the experts are and how they scored is for CAST staff and the auditor: anyone else
     sees only their own expert tasks and scores (as ``record_assignments`` and the scores).
     """
-    qs = AuditEvent.objects.filter(record_type=record.record_type(), record_id=record.pk).order_by("seq")
+    qs = AuditEvent.objects.filter(record_type=record.record_type(), record_id=record.pk).order_by("record_seq")
     if perms.is_cast_staff(user) or perms.is_auditor(user):
         return qs
     own = [
@@ -233,3 +233,16 @@ def record_assignments(record: WorkflowRecord, *, user: Any) -> QuerySet:
     if not (perms.is_cast_staff(user) or perms.is_auditor(user)):
         qs = qs.filter(assignee_id=user.pk)
     return qs.order_by("pk")
+
+
+def job_for(pk: int, *, user: Any) -> Any:
+    """A background job the user may follow: their own, or any for CAST staff and the auditor;
+    None otherwise (answered as not found)."""
+    from .models import Job
+
+    job = Job.objects.filter(pk=pk).first()
+    if job is None:
+        return None
+    if job.actor_id == user.pk or perms.is_cast_staff(user) or perms.is_auditor(user):
+        return job
+    return None

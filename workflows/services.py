@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,11 +28,13 @@ from .exceptions import (
     UnknownTransition,
     WorkflowError,
 )
-from .flows import OPINION_NONE, OPINION_REQUIRED, BaseFlow, RolePermission, Spec
+from .flows import OPINION_NONE, OPINION_REQUIRED, BaseFlow, RolePermission, Spec, lock_scopes_of
+from .locks import lock_record, lock_records, lock_scopes, retry_on_contention
 from .models import (
     AssignmentStatus,
     Checkpoint,
     CheckpointStage,
+    Job,
     ReviewAssignment,
     Revision,
     Severity,
@@ -41,6 +43,8 @@ from .models import (
 )
 
 OPINION_MAX_LENGTH = 5000
+# A bulk job whose worker died mid-run (its transaction rolled back) is taken again after this.
+JOB_STALE_AFTER = dt.timedelta(minutes=15)
 
 
 @dataclass
@@ -170,6 +174,7 @@ def available_transitions(record: WorkflowRecord, user: Any) -> list[dict[str, A
     return result
 
 
+@retry_on_contention
 def transition(
     record: WorkflowRecord,
     name: str,
@@ -182,16 +187,18 @@ def transition(
     """Move ``record`` along the transition ``name`` of its flow.
 
     Side effects, in order, in one database transaction:
-    1. locks the record's row (SELECT … FOR UPDATE) and re-reads it;
+    1. locks the record's row (SELECT … FOR UPDATE OF the record only) and re-reads it;
     2. refuses with TransitionConflict (409) if the transition is not available from the
-       locked row's state, TransitionForbidden (403) without the role and scope,
+       locked row's state, TransitionForbidden (403) without the role and scope; locks the
+       counted scopes its conditions name (``workflows.flows.counted``), then refuses with
        TransitionBlocked (400) listing every unmet condition;
     3. for a snapshotting transition, stores a Revision and the automatic submission
        checkpoint;
     4. runs the flow's transition (which sets the state) and saves the record;
     5. appends the audit event;
     6. writes the outbox rows, whose delivery is enqueued on commit.
-    Returns the updated record.
+    Returns the updated record. A deadlock or serialization failure is retried once, then
+    refused with Contention (409) or Busy (503): nothing is half-written.
     """
     model = type(record)
     flow_class = model.flow_class
@@ -202,7 +209,7 @@ def transition(
     if not isinstance(opinion, str):
         raise InvalidInput(_("意见必须是文本"))
     with transaction.atomic():
-        locked = model.objects.select_for_update().select_related("round").get(pk=record.pk)
+        locked = lock_record(model, record.pk)
         flow = locked.get_flow()
         from_state = locked.state
         found = flow_class.find(name, from_state)
@@ -222,6 +229,7 @@ def transition(
             client_ip=client_ip,
         )
         s = BaseFlow.spec_of(found)
+        lock_scopes(lock_scopes_of(s.checks, locked))
         reasons = evaluate(flow, found, ctx, with_opinion=True)
         if s.opinion == OPINION_NONE:
             ctx.opinion = ""
@@ -261,6 +269,7 @@ def transition(
     return locked
 
 
+@retry_on_contention
 def transition_many(
     records: list[WorkflowRecord],
     name: str,
@@ -268,26 +277,173 @@ def transition_many(
     actor: Any,
     opinion: str = "",
     client_ip: str | None = None,
+    progress: Any = None,
 ) -> list[WorkflowRecord]:
     """The same transition on many records, all or nothing (bulk actions of CAST staff).
 
-    Side effects: those of ``transition`` for each record, in one database transaction that
-    is rolled back when any record is refused; TransitionBlocked then lists every refusal,
-    each prefixed with the record's title.
+    Side effects, in one database transaction: locks every record's row in primary-key order,
+    then the counted scopes of all of them in key order, before writing anything (so a bulk
+    action and a single transition on one of its records never deadlock: the single one waits
+    for the record or finds it moved on); then those of ``transition`` for each record. It is
+    rolled back when any record is refused; TransitionBlocked (TransitionConflict when a record
+    had moved on meanwhile) then lists every refusal, each prefixed with the record's title.
+    ``progress(n)``, if given, is told after each record.
     """
     problems: list[str] = []
+    moved_on = False
     done: list[WorkflowRecord] = []
+    if not records:
+        return done
+    model = type(records[0])
+    flow_class = model.flow_class
     with transaction.atomic():
-        for record in records:
+        locked = lock_records(model, [r.pk for r in records])
+        keys: list[str] = []
+        for record in locked.values():
+            found = flow_class.find(name, record.state)
+            if found is not None:
+                keys.extend(lock_scopes_of(BaseFlow.spec_of(found).checks, record))
+        lock_scopes(keys)
+        for number, record in enumerate(records, start=1):
+            current = locked.get(record.pk, record)
             try:
-                done.append(transition(record, name, actor=actor, opinion=opinion, client_ip=client_ip))
+                done.append(transition(current, name, actor=actor, opinion=opinion, client_ip=client_ip))
             except (TransitionBlocked, TransitionConflict, TransitionForbidden, UnknownTransition, InvalidInput) as exc:
                 problems.extend(f"《{record}》：{e}" for e in exc.errors)
+                moved_on = moved_on or isinstance(exc, TransitionConflict)
+            if progress is not None:
+                progress(number)
         if problems:
             transaction.set_rollback(True)
     if problems:
-        raise TransitionBlocked(problems)
+        # A record someone else moved meanwhile makes the whole request stale: 409, as for one.
+        raise (TransitionConflict if moved_on else TransitionBlocked)(problems)
     return done
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk action did: the records moved (done at once) or the job that will move them."""
+
+    done: list[WorkflowRecord] = field(default_factory=list)
+    job: Job | None = None
+
+
+def bulk_transition(
+    records: list[WorkflowRecord],
+    name: str,
+    *,
+    actor: Any,
+    opinion: str = "",
+    client_ip: str | None = None,
+) -> BulkOutcome:
+    """A bulk action of CAST staff: up to ``BULK_JOB_THRESHOLD`` records at once
+    (``transition_many``), more as a background job, so that no web request holds thousands of
+    rows for minutes.
+
+    Side effects: those of ``transition_many``; or stores the Job (status pending) and enqueues
+    ``workflows.tasks.run_bulk_job`` after commit (eagerly, without a broker, the job has run
+    when this returns).
+    """
+    from django.conf import settings
+
+    if not records:
+        raise InvalidInput(_("请至少选择一条记录"))
+    flow_class = type(records[0]).flow_class
+    if name not in flow_class.all_transitions():
+        # Refused before any job is stored, in the words transition_many uses for each record.
+        raise TransitionBlocked([f"《{r}》：{UnknownTransition(name).errors[0]}" for r in records])
+    if len(records) <= settings.BULK_JOB_THRESHOLD:
+        return BulkOutcome(done=transition_many(records, name, actor=actor, opinion=opinion, client_ip=client_ip))
+    with transaction.atomic():
+        job = Job.objects.create(
+            record_type=records[0].record_type(),
+            record_ids=[r.pk for r in records],
+            transition=name,
+            transition_label=_label_of(flow_class, name),
+            opinion=opinion or "",
+            actor=actor,
+            client_ip=client_ip or None,
+            total=len(records),
+        )
+        transaction.on_commit(lambda: _enqueue_job(job.pk))
+    job.refresh_from_db()
+    return BulkOutcome(job=job)
+
+
+def _enqueue_job(job_id: int) -> None:
+    from .tasks import run_bulk_job
+
+    run_bulk_job.delay(job_id)
+
+
+def job_run(job_id: int) -> Job | None:
+    """Run a pending bulk job (the Celery task's body): all or nothing, its progress published
+    in the cache as it goes. A job already taken by another worker is left alone; one left
+    running by a worker that died (its transaction rolled back) is taken again after
+    ``JOB_STALE_AFTER``. Side effects: the job's status, counts and errors; those of
+    ``transition_many``; an in-app message to the job's actor when it ends."""
+    from django.core.cache import cache
+
+    from .models import JobStatus, job_progress_key
+    from .registry import get_record_model
+
+    now = timezone.now()
+    claimed = (
+        Job.objects.filter(pk=job_id)
+        .filter(
+            models.Q(status=JobStatus.PENDING)
+            | models.Q(status=JobStatus.RUNNING, started_at__lt=now - JOB_STALE_AFTER)
+        )
+        .update(status=JobStatus.RUNNING, started_at=now, done=0)
+    )
+    if not claimed:
+        return None
+    job = Job.objects.select_related("actor").get(pk=job_id)
+    model = get_record_model(job.record_type)
+    key = job_progress_key(job.pk)
+    cache.set(key, 0, timeout=24 * 3600)
+    found = {r.pk: r for r in model.objects.filter(pk__in=job.record_ids)} if model else {}
+    missing = [pk for pk in job.record_ids if pk not in found]
+    try:
+        if missing:
+            raise InvalidInput(_("以下记录已不存在：%(ids)s") % {"ids": ", ".join(map(str, missing))})
+        transition_many(
+            [found[pk] for pk in job.record_ids],
+            job.transition,
+            actor=job.actor,
+            opinion=job.opinion,
+            client_ip=job.client_ip,
+            progress=lambda n: cache.set(key, n, timeout=24 * 3600),
+        )
+    except WorkflowError as exc:
+        Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, errors=exc.errors, finished_at=timezone.now())
+    else:
+        Job.objects.filter(pk=job.pk).update(status=JobStatus.DONE, done=job.total, finished_at=timezone.now())
+    cache.delete(key)
+    job.refresh_from_db()
+    _tell_job_actor(job)
+    return job
+
+
+def _tell_job_actor(job: Job) -> None:
+    from django.conf import settings
+    from django.urls import reverse
+
+    from notifications.services import outbox_write
+
+    with transaction.atomic():
+        outbox_write(
+            users=[job.actor],
+            message_key="bulk_job_finished",
+            context={
+                "title": _("批量“%(action)s”（%(n)s 条）") % {"action": job.transition_label, "n": job.total},
+                "action_label": str(job.get_status_display()),
+                "opinion": "\n".join(job.errors[:20]),
+                "url": settings.SITE_URL.rstrip("/") + reverse("workflows:job", args=[job.pk]),
+            },
+            dedup_base=f"job:{job.pk}:{job.status}",
+        )
 
 
 def _label_of(flow_class: type[BaseFlow], name: str) -> str:
@@ -321,6 +477,7 @@ def _store_revision(record: WorkflowRecord, ctx: TransitionContext) -> Revision:
     return revision
 
 
+@retry_on_contention
 def checkpoint_record(
     record: WorkflowRecord,
     *,
@@ -348,7 +505,7 @@ def checkpoint_record(
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        locked = model.objects.select_for_update().get(pk=record.pk)
+        locked = lock_record(model, record.pk)
         flow = locked.get_flow()
         needed = flow.stage_for_state(locked.state)
         if needed != stage:
@@ -396,6 +553,7 @@ def checkpoint_record(
     return checkpoint
 
 
+@retry_on_contention
 def assign_panel(
     records: list[WorkflowRecord],
     *,
@@ -417,6 +575,8 @@ def assign_panel(
     errors: list[str] = []
     created: list[ReviewAssignment] = []
     with transaction.atomic():
+        if records:
+            lock_records(type(records[0]), [r.pk for r in records])
         for record in records:
             for assignee in assignees:
                 try:
@@ -438,6 +598,7 @@ def assign_panel(
     return created
 
 
+@retry_on_contention
 def assignment_create(
     record: WorkflowRecord,
     *,
@@ -468,7 +629,7 @@ def assignment_create(
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        locked = lock_record(type(record), record.pk)
         flow = locked.get_flow()
         allowed_states = flow.assignment_states.get(stage)
         if allowed_states is not None and locked.state not in allowed_states:
@@ -525,8 +686,15 @@ def assignment_withdraw(assignment: ReviewAssignment, *, actor: Any) -> ReviewAs
     return _assignment_close(assignment, actor=actor, status=AssignmentStatus.WITHDRAWN)
 
 
+@retry_on_contention
 def _assignment_close(assignment: ReviewAssignment, *, actor: Any, status: str) -> ReviewAssignment:
+    from .registry import get_record_model
+
     with transaction.atomic():
+        # The record first (its chain takes the event), then the task: the lock order.
+        model = get_record_model(assignment.record_type)
+        if model is not None:
+            lock_record(model, assignment.record_id)
         locked = ReviewAssignment.objects.select_for_update().get(pk=assignment.pk)
         if status == AssignmentStatus.DONE and locked.assignee_id != actor.pk:
             raise TransitionForbidden(_("只能完成分配给自己的任务"))

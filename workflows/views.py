@@ -144,6 +144,16 @@ def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
 
 
 @login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background bulk action: its progress while it runs (the page reloads itself every two
+    seconds, no script needed), then its outcome."""
+    job = selectors.job_for(pk, user=request.user)
+    if job is None:
+        raise Http404
+    return render(request, "workflows/job.html", {"job": job, "progress": job.progress(), "percent": job.percent()})
+
+
+@login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
     """The user's tasks: filter by status and stage, sort by due date or assignment date,
     20 a page."""

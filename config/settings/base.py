@@ -100,6 +100,18 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
+# SQLite, the embedded default, allows one writer at a time. A DEFERRED transaction that reads
+# and then writes fails at once with "database is locked" when another writer got there first
+# (no busy wait can help it); IMMEDIATE takes the write lock at BEGIN, so concurrent writers
+# queue for up to SQLITE_BUSY_TIMEOUT seconds instead, and the later one then reads the earlier
+# one's result (a 409, not a 500). WAL lets readers go on while one writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -177,6 +189,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Rows left pending (broker down at commit) or stuck sending (worker killed) are re-enqueued.
     "relay-pending-notifications": {"task": "notifications.tasks.relay_pending", "schedule": 60.0},
+    # Appends committed audit events to the Merkle log and signs a checkpoint.
+    "sequence-audit-ledger": {
+        "task": "workflows.tasks.sequence_ledger",
+        "schedule": float(os.environ.get("AUDIT_SEQUENCER_INTERVAL", "5")),
+    },
     "daily-reminders": {"task": "notifications.tasks.send_reminders", "schedule": crontab(hour=8, minute=0)},
     "daily-digests": {"task": "notifications.tasks.send_digests", "schedule": crontab(hour=17, minute=30)},
 }
@@ -224,6 +241,24 @@ if os.environ.get("CACHE_URL"):
 # uses REMOTE_ADDR (the audit trail and the rate limit key on this address).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "zhihui-demo")
+
+# -- Audit ledger (workflows/ledger) ------------------------------------------------------------
+# The Ed25519 key that signs the ledger's checkpoints lives outside the database, so whoever
+# can rewrite the database cannot sign a rewritten history. Development makes one under var/
+# on first use; production requires the setting (config/settings/production.py).
+AUDIT_SIGNING_KEY_FILE = os.environ.get("AUDIT_SIGNING_KEY_FILE", "") or str(
+    BASE_DIR / "var" / "audit" / "signing-key.pem"
+)
+AUDIT_SIGNING_KEY_AUTOCREATE = True
+# Every signed checkpoint is also appended to checkpoints.log in this folder, outside the database.
+AUDIT_CHECKPOINT_DIR = os.environ.get("AUDIT_CHECKPOINT_DIR", "") or str(BASE_DIR / "var" / "audit")
+# The log's name in its signed checkpoints (C2SP checkpoint "origin").
+AUDIT_LOG_ORIGIN = os.environ.get("AUDIT_LOG_ORIGIN", "zhihui-workflow/audit")
+# Seconds between the sequencer's runs by Celery beat (it also runs after every commit that
+# appended events).
+AUDIT_SEQUENCER_INTERVAL = float(os.environ.get("AUDIT_SEQUENCER_INTERVAL", "5"))
+# A bulk action over more records than this runs as a background job (GET /api/v1/jobs/{id}/).
+BULK_JOB_THRESHOLD = int(os.environ.get("BULK_JOB_THRESHOLD", "200"))
 
 LOGGING = {
     "version": 1,

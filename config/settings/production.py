@@ -1,5 +1,7 @@
 """Production settings: refuses to start without a real SECRET_KEY."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -13,6 +15,11 @@ if SECRET_KEY in _PLACEHOLDERS or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) <
     )
 
 DEBUG = env_bool("DEBUG", False)
+# The ledger's signing key and checkpoint folder are the operator's: never made up here
+# (README, "The audit ledger"); `check --deploy` reports them missing.
+AUDIT_SIGNING_KEY_FILE = os.environ.get("AUDIT_SIGNING_KEY_FILE", "")
+AUDIT_CHECKPOINT_DIR = os.environ.get("AUDIT_CHECKPOINT_DIR", "")
+AUDIT_SIGNING_KEY_AUTOCREATE = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

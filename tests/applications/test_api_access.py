@@ -376,7 +376,8 @@ def test_the_auditor_reads_everything_and_changes_nothing(users, world):
     problems = []
     for name, pk in world["ids"].items():
         response = bulk(client, pk)
-        if response.status_code != 400:
+        # As for one record: 409 when the state offers nothing of the kind, else 400 (refused).
+        if response.status_code not in (400, 409):
             problems.append((name, "bulk", response.status_code))
         for label, response in writes(client, pk, state_of(name)):
             # 403: no role for it; 409: nothing of the kind is possible in this state.

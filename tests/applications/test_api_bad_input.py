@@ -41,7 +41,7 @@ def snapshot(app_id: int) -> dict[str, Any]:
     return {
         "record": dict(ApplicationSerializer(app).data),
         "attachments": sorted(Attachment.objects.filter(**where).values_list("pk", "kind", "sha256", "file")),
-        "events": list(AuditEvent.objects.filter(**where).values_list("seq", flat=True)),
+        "events": list(AuditEvent.objects.filter(**where).values_list("pk", flat=True)),
         "revisions": Revision.objects.filter(**where).count(),
         "checkpoints": Checkpoint.objects.filter(**where).count(),
         "assignments": sorted(ReviewAssignment.objects.filter(**where).values_list("pk", "assignee_id", "status")),

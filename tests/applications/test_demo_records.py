@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from applications.demo import DEMOS, demo_names, expected_states
 from applications.models import Application
-from workflows.audit import verify_chain
+from tests.conftest import verify_chain
 from workflows.models import AuditEvent, Checkpoint, ReviewAssignment, Round
 
 ALL_STATES = {
@@ -36,7 +36,7 @@ def seed_with_records() -> str:
 
 
 def events(app: Application) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(record_type=app.record_type(), record_id=app.pk).order_by("seq"))
+    return list(AuditEvent.objects.filter(record_type=app.record_type(), record_id=app.pk).order_by("record_seq"))
 
 
 def actions(app: Application) -> list[str]:

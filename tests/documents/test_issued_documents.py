@@ -96,7 +96,7 @@ def test_result_list_notice_list_and_history(users, font):
     assert all(float(p.mediabox.width) > float(p.mediabox.height) for p in pages)
     text = pdf_text(history.content)
     flat = squash(text)
-    events = AuditEvent.objects.filter(record_type="applications.application", record_id=app.pk).order_by("seq")
+    events = AuditEvent.objects.filter(record_type="applications.application", record_id=app.pk).order_by("record_seq")
     for label in ("提交", "推荐", "拟立项", "发布公示", "正式立项"):
         assert label in text, label
     for event in events:

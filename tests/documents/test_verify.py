@@ -9,6 +9,8 @@ from documents.models import DocumentKind, IssuedDocument
 from documents.renderer.base import yuan
 from tests.conftest import api_as
 from tests.documents.helpers import seeded_approved
+from workflows.ledger.sequencer import sequence
+from workflows.models import AuditEvent, LedgerLeaf
 
 
 def test_genuine_for_an_issued_approval_notice_and_nothing_private(users, settings):
@@ -45,7 +47,8 @@ def test_genuine_for_an_issued_approval_notice_and_nothing_private(users, settin
     assert api_as(None).get(f"/verify/{printed.lower()}/").status_code == 200
     assert api_as(None).get("/verify/", {"code": printed}).url == f"/verify/{code}/"
 
-    # The same answer as JSON for programs.
+    # The same answer as JSON for programs; the issuing event not yet under a checkpoint.
+    issue_event = AuditEvent.objects.get(record_type="applications.application", record_id=app.pk, action="issue")
     answer = api_as(None).get(f"/api/v1/public/verify/{printed}/")
     assert answer.json() == {
         "genuine": True,
@@ -55,7 +58,26 @@ def test_genuine_for_an_issued_approval_notice_and_nothing_private(users, settin
         "title": app.name,
         "number": app.approval_number,
         "issued_on": issued.isoformat(),
+        "ledger": {"pending": True, "event_hash": issue_event.hash},
     }
+    assert "正在写入签名审计账本" in api_as(None).get(f"/verify/{code}/").content.decode()
+
+    # Once the sequencer has run, the page says where in the signed ledger the issue stands.
+    checkpoint = sequence()
+    leaf = LedgerLeaf.objects.get(event=issue_event)
+    ledger = api_as(None).get(f"/api/v1/public/verify/{code}/").json()["ledger"]
+    assert ledger == {
+        "pending": False,
+        "event_hash": issue_event.hash,
+        "leaf_index": leaf.index,
+        "tree_size": checkpoint.tree_size,
+        "root_hash": checkpoint.root_hash,
+        "signed_at": ledger["signed_at"],
+        "key_id": checkpoint.key_id,
+    }
+    page = api_as(None).get(f"/verify/{code}/").content.decode()
+    assert "该文件的签发事件已记入签名审计账本，其包含证明与签名均已核验。" in page
+    assert checkpoint.root_hash in page and f"第 {leaf.index} 号叶子，共 {checkpoint.tree_size} 个叶子" in page
 
 
 def test_not_found_for_an_invented_code(db):

@@ -213,7 +213,7 @@ def test_application_returned_revised_recommended_and_formally_reviewed(people, 
     trail = list(
         AuditEvent.objects.filter(record_type=application.record_type(), record_id=application.pk)
         .exclude(action__in=["create", "edit", "attachment_added"])
-        .order_by("seq")
+        .order_by("record_seq")
         .values_list("action", "actor__username", "opinion")
     )
     assert trail == [

@@ -14,7 +14,7 @@ from nominations.demo import CURRENT_DEMOS, DEMOS, PREVIOUS_DEMOS, expected_stat
 from nominations.flows import NO_VIOLATION_STATEMENT
 from nominations.models import Nomination
 from notices.models import Objection, PublicNotice
-from workflows.audit import verify_chain
+from tests.conftest import verify_chain
 from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Round
 
 ALL_STATES = {
@@ -44,7 +44,7 @@ def seed_with_records() -> str:
 def actions(record: Nomination) -> list[str]:
     return list(
         AuditEvent.objects.filter(record_type=record.record_type(), record_id=record.pk)
-        .order_by("seq")
+        .order_by("record_seq")
         .values_list("action", flat=True)
     )
 
@@ -83,7 +83,7 @@ def test_every_state_of_every_category_is_filled(demo):
     assert {n.organization.code for n in records} == {"CSF-BR1", "GD-FISH", "GD-XW-CAST"}
     # Every record was created by its applicant's service and its last event left it in its state.
     for n in records:
-        events = list(AuditEvent.objects.filter(record_type=n.record_type(), record_id=n.pk).order_by("seq"))
+        events = list(AuditEvent.objects.filter(record_type=n.record_type(), record_id=n.pk).order_by("record_seq"))
         assert (events[0].action, events[0].actor.username) == ("create", n.created_by.username), n
         assert events[-1].to_state == n.state, n
 

@@ -10,8 +10,8 @@ from django.db import connection, connections
 
 from notices import services
 from notices.models import NoticeEntry, Objection
+from tests.conftest import verify_chain
 from tests.notices.helpers import bulletin, file_objection, published_notice
-from workflows.audit import verify_chain
 from workflows.exceptions import InvalidInput, TransitionConflict
 from workflows.models import AuditEvent
 

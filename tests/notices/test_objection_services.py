@@ -42,7 +42,7 @@ def setup(users, orgs, open_round):
 
 
 def record_events(record) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(record_type="testapp.bulletin", record_id=record.pk).order_by("seq"))
+    return list(AuditEvent.objects.filter(record_type="testapp.bulletin", record_id=record.pk).order_by("record_seq"))
 
 
 # -- filing ----------------------------------------------------------------------------------

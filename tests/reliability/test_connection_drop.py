@@ -34,7 +34,8 @@ from tests.conftest import make_dossier
 from tests.reliability.helpers import assert_audit_intact, wait_for
 from tests.testapp.models import Dossier
 from workflows import services
-from workflows.models import AuditChainHead, AuditEvent, Checkpoint, Revision
+from workflows.audit import GENESIS_HASH
+from workflows.models import AuditEvent, Checkpoint, LedgerLeaf, LedgerPending, Revision
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +52,7 @@ WRITTEN = {
     "record_update": WRITTEN_BEFORE_AUDIT,
     "idle_after_save": WRITTEN_BEFORE_AUDIT,
     "audit_insert": WRITTEN_BEFORE_AUDIT | {AuditEvent},
-    "outbox_insert": WRITTEN_BEFORE_AUDIT | {AuditEvent, AuditChainHead, Notification},
+    "outbox_insert": WRITTEN_BEFORE_AUDIT | {AuditEvent, LedgerPending, Notification},
 }
 
 
@@ -108,15 +109,14 @@ def backend_gone(pid: int) -> bool:
 def snapshot(record: Dossier) -> dict[str, Any]:
     """Everything a submit of ``record`` writes, as it stands."""
     record.refresh_from_db()
-    head = AuditChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
     kind = {"record_type": record.record_type(), "record_id": record.pk}
     return {
         "state": record.state,
         "revision_hash": record.current_revision_hash,
         "revisions": list(Revision.objects.filter(**kind).values_list("number", flat=True)),
         "checkpoints": Checkpoint.objects.filter(**kind).count(),
-        "events": list(AuditEvent.objects.order_by("seq").values_list("seq", "action", "record_id")),
-        "head": head,
+        "events": list(AuditEvent.objects.order_by("pk").values_list("record_seq", "action", "record_id")),
+        "ledger": (LedgerLeaf.objects.count(), LedgerPending.objects.count()),
         "outbox": Notification.objects.count(),
         "mail": len(mail.outbox),
     }
@@ -132,7 +132,8 @@ def test_connection_killed_mid_transition_leaves_nothing_then_retry_succeeds(
     services.transition(earlier, "submit", actor=applicant)
     record = make_dossier(org=orgs["CSF-BR1"], user=applicant, round=open_round)
     before = snapshot(record)
-    assert before["state"] == "draft" and before["head"][0] == len(before["events"]) == 1
+    assert before["state"] == "draft" and len(before["events"]) == 1
+    assert before["ledger"] == (1, 0)  # the earlier commit's events sequenced after it
 
     arrived, release, failed, retry = (threading.Event() for _ in range(4))
     seen: dict[str, Any] = {}
@@ -210,10 +211,11 @@ def test_connection_killed_mid_transition_leaves_nothing_then_retry_succeeds(
     assert after["state"] == "submitted"
     assert after["revisions"] == [1]
     assert after["checkpoints"] == 1
-    assert after["events"] == [*before["events"], (2, "submit", record.pk)]
-    event = AuditEvent.objects.get(seq=2)
-    assert event.prev_hash == before["head"][1]
-    assert after["head"] == (2, event.hash)
+    # The record's own chain starts with the submission, and the sequencer logged it.
+    assert after["events"] == [*before["events"], (1, "submit", record.pk)]
+    event = AuditEvent.objects.get(record_type=record.record_type(), record_id=record.pk)
+    assert event.prev_hash == GENESIS_HASH
+    assert after["ledger"] == (2, 0)
     # In-app and e-mail rows for the recommending unit's reviewer and content reviewer, once.
     assert after["outbox"] - before["outbox"] == 4
     assert sorted(m.to[0] for m in mail.outbox[before["mail"] :]) == [

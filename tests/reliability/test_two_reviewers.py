@@ -150,7 +150,9 @@ def test_two_reviewers_decide_one_record_at_once_exactly_one_wins(
         assert hold_until_contended.contended.get(record.pk) is True, "the loser never queued behind the lock"
         record.refresh_from_db()
         assert record.state == TARGETS[won]
-        history = AuditEvent.objects.filter(record_type=record.record_type(), record_id=record.pk).order_by("seq")
+        history = AuditEvent.objects.filter(record_type=record.record_type(), record_id=record.pk).order_by(
+            "record_seq"
+        )
         assert [(e.action, e.actor_id, e.from_state, e.to_state, e.opinion) for e in history] == [
             ("submit", users["applicant_csf_br1"].pk, "draft", "submitted", ""),
             ("checkpoint_pass", users["content_csf"].pk, "submitted", "submitted", "内容无问题"),
@@ -160,7 +162,7 @@ def test_two_reviewers_decide_one_record_at_once_exactly_one_wins(
         decision = history.last()
         told = Notification.objects.filter(context__record_id=record.pk, context__action__in=list(OPINIONS))
         assert told.exists()
-        assert set(told.values_list("context__action", "context__event_seq")) == {(won, decision.seq)}
+        assert set(told.values_list("context__action", "context__event_id")) == {(won, decision.pk)}
         winners[won] += 1
 
     assert sum(winners.values()) == ROUNDS

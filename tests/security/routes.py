@@ -122,6 +122,7 @@ def fill(route: Route, world: dict[str, Any], record: Any = None) -> list[dict[s
                 "notices": "notice",
                 "objections": "objection",
                 "batches": "batch",
+                "jobs": "job",
                 "rounds": "round",
                 "inbox": "notification",
                 "notifications": "notification",

@@ -14,6 +14,7 @@ import re
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -177,10 +178,15 @@ NAMES = [
 
 def production_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "TRUSTED_PROXY_COUNT")}
+    # The ledger's key and checkpoint folder are the operator's to give in production.
+    checkpoints = Path(settings.AUDIT_CHECKPOINT_DIR)
+    checkpoints.mkdir(parents=True, exist_ok=True)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="example.org",
+        AUDIT_SIGNING_KEY_FILE=settings.AUDIT_SIGNING_KEY_FILE,
+        AUDIT_CHECKPOINT_DIR=str(checkpoints),
     )
     env.update(extra)
     return env

@@ -21,9 +21,9 @@ from nominations.checks import eligibility_report
 from nominations.flows import NominationFlow, NominationState
 from nominations.models import Nomination
 from notices.models import NoticeStatus, PublicNotice
-from tests.conftest import api_as
-from workflows.audit import audit_append, verify_chain
-from workflows.models import AuditChainHead, AuditEvent, Checkpoint, Revision
+from tests.conftest import api_as, verify_chain
+from workflows.audit import audit_append
+from workflows.models import AuditEvent, Checkpoint, LedgerCheckpoint, LedgerLeaf, LedgerPending, Revision
 from workflows.scanner import scan_fields
 from workflows.services import available_transitions, content_hash, transition
 
@@ -112,7 +112,7 @@ def counts(model) -> dict[str, int]:
 
 @pytest.fixture
 def seeded(db):
-    # An event already on the chain: the seed must continue from it.
+    # An event already in the trail (and queued for the ledger): the seed's events join it.
     with transaction.atomic():
         audit_append(record_type="tests.before", record_id=1, action="before")
     output = seed()
@@ -132,13 +132,17 @@ def test_every_state_of_both_flows_in_exact_numbers_and_the_chain_intact(seeded)
 
     checked, problem = verify_chain()
     assert problem is None
-    assert checked == AuditEvent.objects.count() == AuditChainHead.objects.get(pk=1).last_seq
-    assert AuditEvent.objects.get(seq=1).action == "before"
+    # Every event, the earlier one included, is in a record's chain and in the signed log.
+    assert checked == AuditEvent.objects.count() == LedgerLeaf.objects.count()
+    assert LedgerPending.objects.count() == 0
+    assert LedgerCheckpoint.objects.get().tree_size == checked
+    assert f"ledger size {checked}" in seeded
+    assert AuditEvent.objects.order_by("pk").first().action == "before"
     out = io.StringIO()
     call_command("verify_audit", stdout=out)
-    assert f"audit chain intact: {checked} events" in out.getvalue()
+    assert f"audit ledger intact: {checked} events" in out.getvalue()
     # Events come in time order, as appended by the services.
-    times = list(AuditEvent.objects.filter(seq__gt=1).order_by("seq").values_list("created_at", flat=True))
+    times = list(AuditEvent.objects.exclude(action="before").order_by("pk").values_list("created_at", flat=True))
     assert times == sorted(times)
 
     # Spread over the organizations of the tree: both kinds of recommending unit, their members.
@@ -186,7 +190,7 @@ def test_the_history_is_what_the_services_would_have_written(seeded):
     approved = Application.objects.filter(state="approved").order_by("pk").first()
     actions = list(
         AuditEvent.objects.filter(record_type="applications.application", record_id=approved.pk)
-        .order_by("seq")
+        .order_by("record_seq")
         .values_list("action", flat=True)
     )
     assert actions == APPROVED_HISTORY
@@ -197,7 +201,7 @@ def test_the_history_is_what_the_services_would_have_written(seeded):
     out = Nomination.objects.filter(state="disqualified").order_by("pk").first()
     actions = list(
         AuditEvent.objects.filter(record_type="nominations.nomination", record_id=out.pk)
-        .order_by("seq")
+        .order_by("record_seq")
         .values_list("action", flat=True)
     )
     assert [a for a in actions if a not in ("create", "attachment_added")][:2] == ["submit", "checkpoint_pass"]
@@ -235,7 +239,7 @@ def test_each_record_can_take_its_next_transition_today(seeded):
     ).first()
     assert {t["name"]: t["allowed"] for t in available_transitions(submitted, reviewer)}["return_for_revision"]
 
-    # The chain goes on from the seeded head.
+    # The records' chains go on from the seeded events.
     assert verify_chain()[1] is None
 
 

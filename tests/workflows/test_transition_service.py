@@ -10,11 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Notification
-from tests.conftest import api_as, make_dossier, make_round
+from tests.conftest import api_as, make_dossier, make_round, verify_chain
 from tests.testapp.models import Dossier
 from tests.workflows.helpers import dossier_in
 from workflows import services
-from workflows.audit import verify_chain
 from workflows.exceptions import (
     TransitionBlocked,
     TransitionConflict,
@@ -173,7 +172,7 @@ def test_audit_event_and_outbox_rows_of_a_transition(
             opinion="请补充绩效目标",
             client_ip="10.0.0.8",
         )
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.order_by("-pk").first()
     assert (
         event.action,
         event.from_state,

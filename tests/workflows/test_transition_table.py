@@ -140,7 +140,7 @@ def test_every_transition_by_every_role(state, users, orgs, open_round):
             200,
             target,
         ), response.json()
-        last = AuditEvent.objects.order_by("-seq").first()
+        last = AuditEvent.objects.order_by("-pk").first()
         assert (last.record_id, last.action, last.from_state, last.to_state, last.actor_name) == (
             fresh.pk,
             name,

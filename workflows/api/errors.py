@@ -32,10 +32,16 @@ def _flatten(detail: Any, prefix: str = "") -> list[str]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, WorkflowError):
-        return Response(
+        response = Response(
             {"detail": exc.errors[0] if exc.errors else "", "errors": exc.errors},
             status=exc.status_code,
         )
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+    contention = _contention(exc)
+    if contention is not None:
+        return exception_handler(contention, context)
     if isinstance(exc, DjangoValidationError):
         messages = exc.messages
         return Response({"detail": messages[0], "errors": messages}, status=400)
@@ -49,7 +55,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, exceptions.NotFound):
+    if isinstance(exc, exceptions.NotFound) and str(exc.detail) == str(exceptions.NotFound.default_detail):
         response.data = {"detail": _("记录不存在或您无权查看")}
     errors = _flatten(response.data)
     detail = response.data.get("detail") if isinstance(response.data, dict) else None
@@ -57,3 +63,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         response.status_code = status.HTTP_400_BAD_REQUEST
     return response
+
+
+def _contention(exc: Exception) -> WorkflowError | None:
+    """A lock given up on outside any service (which would have answered it itself): 409 or
+    503, never a 500."""
+    from django.db import IntegrityError, OperationalError
+
+    from workflows.exceptions import Busy, Contention
+    from workflows.locks import contention_kind
+
+    if not isinstance(exc, (OperationalError, IntegrityError)):
+        return None
+    kind = contention_kind(exc)
+    if kind is None:
+        return None
+    return Busy() if kind == "busy" else Contention()

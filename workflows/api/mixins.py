@@ -22,6 +22,7 @@ from workflows.api.serializers import (
     AuditEventSerializer,
     ContentReviewRequestSerializer,
     ContentReviewSerializer,
+    HistoryProofSerializer,
     TransitionOptionSerializer,
     TransitionRequestSerializer,
 )
@@ -105,6 +106,22 @@ class WorkflowActionsMixin:
         record = self.get_object()
         events = selectors.record_history(record, user=request.user)
         return Response(AuditEventSerializer(events, many=True, context={"flow_class": record.flow_class}).data)
+
+    @extend_schema(
+        responses=HistoryProofSerializer,
+        description=(
+            "记录的审计事件及其在最新签名检查点中的包含证明（RFC 9162）— the record's events with their "
+            "canonical rows and inclusion proofs against the latest signed checkpoint; events not yet "
+            "sequenced have no proof yet. Check one with scripts/verify_proof.py."
+        ),
+    )
+    @action(detail=True, methods=["get"], url_path="history/proof")
+    def history_proof(self, request: Request, pk: Any = None) -> Response:
+        from workflows.ledger.proofs import record_proof
+
+        record = self.get_object()
+        events = list(selectors.record_history(record, user=request.user))
+        return Response(HistoryProofSerializer(record_proof(events)).data)
 
     @extend_schema(methods=["GET"], responses=ContentReviewSerializer(many=True))
     @extend_schema(

@@ -22,6 +22,8 @@ class TransitionRequestSerializer(serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    # The event's place in the record's own hash chain (1, 2, 3 …).
+    seq = serializers.IntegerField(source="record_seq", read_only=True)
     actor = serializers.CharField(source="actor_name")
     action_label = serializers.SerializerMethodField()
     from_state_label = serializers.SerializerMethodField()
@@ -44,6 +46,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
+            "id",
             "seq",
             "action",
             "action_label",
@@ -58,6 +61,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "data",
             "revision_hash",
             "created_at",
+            "prev_hash",
             "hash",
         ]
 
@@ -145,3 +149,74 @@ class AssignmentRequestSerializer(serializers.Serializer):
     stage = serializers.CharField(max_length=30)
     assignee = serializers.CharField(max_length=150, help_text="username of the expert")
     due_date = serializers.DateField(required=False, allow_null=True)
+
+
+class CheckpointSerializer(serializers.Serializer):
+    tree_size = serializers.IntegerField(help_text="日志叶子数 — leaves in the log")
+    root_hash = serializers.CharField(help_text="Merkle 树根（十六进制） — RFC 9162 root, hex")
+    timestamp = serializers.DateTimeField()
+    origin = serializers.CharField(help_text="日志名称 — the log's name (C2SP checkpoint origin)")
+    key_id = serializers.CharField(help_text="签名密钥标识（十六进制 4 字节） — key id, 4 bytes hex")
+    signature = serializers.CharField(help_text="Ed25519 签名（base64），签名内容为 note 的正文 — over the note body")
+    note = serializers.CharField(help_text="C2SP signed note: body, blank line, signature line")
+
+
+class PublicKeySerializer(serializers.Serializer):
+    origin = serializers.CharField()
+    key_id = serializers.CharField()
+    algorithm = serializers.CharField()
+    public_key = serializers.CharField(help_text="32 字节公钥（base64） — the raw key, base64")
+    pem = serializers.CharField()
+    verifier_key = serializers.CharField(help_text="note verifier key: <origin>+<key id>+<base64(0x01 ‖ key)>")
+
+
+class ProvenEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    record_seq = serializers.IntegerField(help_text="记录内序号 — the event's place in the record's chain")
+    action = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    canonical = serializers.CharField(
+        help_text="事件哈希覆盖的规范文本 — hash = SHA-256(prev_hash ‖ canonical), both as UTF-8"
+    )
+    prev_hash = serializers.CharField()
+    hash = serializers.CharField()
+    leaf_index = serializers.IntegerField(allow_null=True)
+    leaf_hash = serializers.CharField(allow_null=True, help_text="SHA-256(0x00 ‖ bytes of hash)")
+    inclusion_proof = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, help_text="RFC 9162 audit path, leaf first, hex"
+    )
+    included = serializers.BooleanField(help_text="已包含在检查点中 — covered by the checkpoint")
+
+
+class HistoryProofSerializer(serializers.Serializer):
+    checkpoint = CheckpointSerializer(allow_null=True)
+    public_key = PublicKeySerializer()
+    events = ProvenEventSerializer(many=True)
+
+
+class JobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    record_type = serializers.CharField()
+    transition = serializers.CharField()
+    transition_label = serializers.CharField()
+    status = serializers.ChoiceField(choices=["pending", "running", "done", "failed"])
+    status_label = serializers.CharField(source="get_status_display")
+    total = serializers.IntegerField(help_text="记录数 — records in the action")
+    done = serializers.IntegerField(source="progress", help_text="已处理 — records processed so far")
+    percent = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.CharField(), help_text="未执行时的原因 — why nothing was done")
+    record_ids = serializers.ListField(child=serializers.IntegerField())
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, job) -> str:
+        from django.urls import reverse
+
+        return reverse("api-job", args=[job.pk])
+
+
+class JobStartedSerializer(serializers.Serializer):
+    job = JobSerializer()

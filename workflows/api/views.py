@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from workflows import selectors
 from workflows.api.mixins import client_ip
-from workflows.api.serializers import AssignmentSerializer, RoundSerializer
+from workflows.api.serializers import AssignmentSerializer, JobSerializer, RoundSerializer
 from workflows.models import Round
 
 
@@ -78,3 +78,19 @@ class MyAssignmentList(generics.ListAPIView):
         return selectors.my_assignments(
             user=self.request.user, status=None if status == "all" else status
         ).select_related("assignee")
+
+
+class JobDetail(generics.GenericAPIView):
+    """``GET /api/v1/jobs/{id}/``: a background bulk action's progress and outcome (its
+    starter, CAST staff and the auditor; 404 for anyone else)."""
+
+    serializer_class = JobSerializer
+
+    @extend_schema(responses={200: JobSerializer, 404: OpenApiResponse(description="不存在或无权查看")})
+    def get(self, request, pk: int):
+        from django.http import Http404
+
+        job = selectors.job_for(pk, user=request.user)
+        if job is None:
+            raise Http404
+        return Response(JobSerializer(job).data)

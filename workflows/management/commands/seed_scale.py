@@ -13,8 +13,9 @@ period, so ``issue``/``award`` can be taken today) and the hash-chained audit tr
 
 Written in bulk, in one transaction (all or nothing): batches of COPY on PostgreSQL,
 ``bulk_create`` elsewhere (``workflows.management.scale.bulk.Inserter``). The audit
-events are appended in time order continuing from the chain's head, each hashed exactly as
-``workflows.audit.audit_append`` hashes it, and the head is moved at the end: ``verify_audit``
+events are appended to each record's chain in time order, each built and hashed by
+``workflows.audit.build_event`` as ``audit_append`` does, and queued for the ledger; after the
+commit the sequencer appends them to the Merkle log and signs a checkpoint: ``verify_audit``
 stays intact. No outbox rows: the seeded past is not announced again.
 
 Every window of the two rounds is open now (the history lies in the last 80 days), so each
@@ -118,8 +119,9 @@ class Command(BaseCommand):
         rows = "，".join(f"{label} {count}" for label, count in sorted(result["rows"].items()))
         self.stdout.write(f"rows: {rows}")
         self.stdout.write(
-            f"审计事件 {result['events']} 个（seq {result['first_seq']}–{result['last_seq']}），"
-            f"用时 {elapsed:.1f} 秒（audit events {result['events']}, {elapsed:.1f} s）"
+            f"审计事件 {result['events']} 个，账本大小 {result['tree_size']}，"
+            f"用时 {elapsed:.1f} 秒（audit events {result['events']}, ledger size {result['tree_size']}, "
+            f"{elapsed:.1f} s）"
         )
 
 
@@ -150,7 +152,7 @@ def seed_scale(
         app_round = _round(app_title, year, RoundKind.APPLICATION, now) if applications else None
         sel_round = _round(sel_title, year, RoundKind.SELECTION, now) if nominations else None
         rows = Inserter(batch)
-        chain = Chain(rows)  # locks the chain head until the seed commits
+        chain = Chain(rows)
         provinces = min(31, max(2, math.ceil((applications + nominations) / 3000)))
         societies = min(200, max(2, (applications + nominations) // 400))
         tree = Tree(provinces=provinces, societies=societies)
@@ -199,15 +201,19 @@ def seed_scale(
             lap(name)
         rows.flush()
         events = chain.close()
-        lap("last rows and the chain head")
+        lap("last rows and the audit events queued for the ledger")
+    from workflows.ledger.sequencer import sequence
+
+    checkpoint = sequence()
+    lap("the ledger's sequencer")
     result_rows = dict(rows.counts)
     return {
         "applications": counts["applications"],
         "nominations": counts["nominations"],
         "rows": result_rows,
         "events": events,
-        "first_seq": chain.first_seq,
-        "last_seq": chain.seq,
+        "first_event_id": chain.first_id,
+        "tree_size": checkpoint.tree_size if checkpoint else 0,
         "rounds": {"application": app_round, "selection": sel_round},
         "tree": tree,
     }

@@ -25,7 +25,7 @@ from accounts.models import Role
 from applications.flows import ApplicationState
 from applications.models import Application, BudgetLine, ExpertScore, TeamMember
 from workflows.models import CheckpointStage
-from workflows.numbering import issued_in_year
+from workflows.numbering import reserve_in_year
 
 from . import texts
 from .common import Seeder, plan_paths
@@ -207,7 +207,16 @@ class ApplicationSeeder(Seeder):
         experts = tree.experts
         names: set[str] = set()
         # Numbers run on per year across the year's rounds: continue after those already issued.
-        approved = issued_in_year(Application, "approval_number", year=self.round.year, kind=self.round.kind)
+        approved = (
+            reserve_in_year(
+                Application,
+                "approval_number",
+                year=self.round.year,
+                kind=self.round.kind,
+                count=sum(1 for p in self.plans if p.path == "approved"),
+            )
+            - 1
+        )
         for p in self.plans:
             rng = random.Random(f"app:{self.round.pk}:{p.i}")
             p.applicant = p.org.users[Role.APPLICANT][0]

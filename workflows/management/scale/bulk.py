@@ -1,23 +1,22 @@
-"""Bulk writing for the scale seed: the audit chain, buffered inserts, the seed's clock.
+"""Bulk writing for the scale seed: the audit chains, buffered inserts, the seed's clock.
 
-The chain is continued exactly as ``workflows.audit.audit_append`` does it, one event at a
-time in ``seq`` order (same field normalization, same ``compute_hash``), but the rows are
-inserted in batches (see ``Inserter``) and the head is moved once at the end. The head row
-stays locked (SELECT … FOR UPDATE) for the whole seed, so no other append can interleave.
+Each record's chain is continued exactly as ``workflows.audit.audit_append`` does it — the
+event built by the same ``workflows.audit.build_event`` — but the rows are inserted in batches
+(see ``Inserter``) and queued for the ledger's sequencer at the end. The seed writes only the
+records it creates, so no other writer appends to their chains meanwhile.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
-from workflows.audit import _normalize_ip, compute_hash
-from workflows.models import AuditChainHead, AuditEvent
+from workflows.audit import build_event, chain_head
+from workflows.models import AuditEvent, LedgerPending
 
 
 @contextlib.contextmanager
@@ -157,20 +156,16 @@ class Inserter:
 
 
 class Chain:
-    """Appends to the hash-chained audit trail in bulk, continuing from its head."""
+    """Appends to the records' hash chains in bulk."""
 
     def __init__(self, rows: Inserter):
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:  # a flushed test database, as in audit_append
-            AuditChainHead.objects.get_or_create(pk=1)
-            head = AuditChainHead.objects.select_for_update().get(pk=1)
-        self.first_seq = head.last_seq + 1
-        self.seq = head.last_seq
-        self.prev = head.last_hash
         self.inserter = rows
         self.batch = rows.batch
-        self.rows: list[AuditEvent] = []
+        self.rows: list[Any] = []
+        self.heads: dict[tuple[str, int], tuple[int, str]] = {}
+        self.count = 0
         self.last_time: dt.datetime | None = None
+        self.first_id = (AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
 
     def append(
         self,
@@ -179,43 +174,27 @@ class Chain:
         record_type: str,
         record_id: int,
         action: str,
-        actor: Any = None,
-        actor_org: str = "",
-        actor_role: str = "",
-        from_state: str = "",
-        to_state: str = "",
-        opinion: str = "",
-        data: dict[str, Any] | None = None,
-        revision_hash: str = "",
-        client_ip: str | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
-        """One event, normalized and hashed as ``audit_append`` does; returns its values."""
+        """One event, built and hashed as ``audit_append`` does; returns its values."""
         if self.last_time is not None and at < self.last_time:
             raise ValueError(f"seeded events must be appended in time order ({action} at {at} < {self.last_time})")
         self.last_time = at
-        self.seq += 1
-        values: dict[str, Any] = {
-            "seq": self.seq,
-            "record_type": record_type,
-            "record_id": int(record_id),
-            "action": action,
-            "from_state": from_state or "",
-            "to_state": to_state or "",
-            "actor_id": actor.pk if actor is not None else None,
-            "actor_name": (getattr(actor, "display_name", "") or getattr(actor, "username", ""))
-            if actor is not None
-            else "",
-            "actor_org": actor_org or "",
-            "actor_role": actor_role or "",
-            "opinion": opinion or "",
-            "data": json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
-            "revision_hash": revision_hash or "",
-            "client_ip": _normalize_ip(client_ip),
-            "created_at": at,
-            "prev_hash": self.prev,
-        }
-        values["hash"] = compute_hash(values)
-        self.prev = values["hash"]
+        key = (record_type, int(record_id))
+        if key not in self.heads:
+            self.heads[key] = chain_head(record_type, int(record_id))
+        last_seq, last_hash = self.heads[key]
+        values = build_event(
+            record_type=record_type,
+            record_id=record_id,
+            record_seq=last_seq + 1,
+            prev_hash=last_hash,
+            action=action,
+            created_at=at,
+            **fields,
+        )
+        self.heads[key] = (values["record_seq"], values["hash"])
+        self.count += 1
         self.rows.append(self.inserter.make(AuditEvent, values))
         if len(self.rows) >= self.batch:
             self.flush()
@@ -227,10 +206,16 @@ class Chain:
             self.rows = []
 
     def close(self) -> int:
-        """Insert what is left and move the head; returns the number of events appended."""
+        """Insert what is left and queue the seed's events for the ledger's sequencer; returns
+        the number of events appended."""
         self.flush()
-        AuditChainHead.objects.filter(pk=1).update(last_seq=self.seq, last_hash=self.prev)
-        return self.seq - self.first_seq + 1
+        ids = AuditEvent.objects.filter(pk__gte=self.first_id, ledger_leaf__isnull=True).exclude(
+            pk__in=LedgerPending.objects.filter(event_id__gte=self.first_id).values("event_id")
+        )
+        id_list = list(ids.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(id_list), 5000):
+            LedgerPending.objects.bulk_create([LedgerPending(event_id=i) for i in id_list[start : start + 5000]])
+        return self.count
 
 
 class Phase:

@@ -24,7 +24,7 @@ from accounts.models import Role
 from nominations.flows import NO_VIOLATION_STATEMENT, NominationState
 from nominations.models import Nomination, NominationScore
 from workflows.models import CheckpointStage, Round
-from workflows.numbering import issued_in_year
+from workflows.numbering import reserve_in_year
 
 from . import texts
 from .common import Seeder, plan_paths
@@ -176,7 +176,16 @@ class NominationSeeder(Seeder):
         settings = self.round.typed_settings
         past = _past_winners(self.round, settings.past_winner_years)
         # Numbers run on per year across the year's rounds: continue after those already issued.
-        awarded = issued_in_year(Nomination, "certificate_number", year=self.round.year, kind=self.round.kind)
+        awarded = (
+            reserve_in_year(
+                Nomination,
+                "certificate_number",
+                year=self.round.year,
+                kind=self.round.kind,
+                count=sum(1 for p in self.plans if p.path == "awarded"),
+            )
+            - 1
+        )
         shortlisted = dict.fromkeys(CATEGORIES, 0)
         for p in self.plans:
             rng = random.Random(f"nom:{self.round.pk}:{p.i}")
