@@ -142,9 +142,10 @@ def duplicate_of_same_unit(record: Any) -> bool:
     )
 
 
-def duplicates(record: Any) -> list[Any]:
+def duplicates(record: Any) -> list[dict[str, Any]]:
     """Other live applications of the round that look like the same project (多头申报):
-    the same unit and sub-project, or the same project name from another unit."""
+    the same unit and sub-project, or the same project name from another unit — their name,
+    unit and state (checked on every formal review: no model instances)."""
     from django.db.models import Q
 
     name = "".join((record.name or "").split())
@@ -153,7 +154,8 @@ def duplicates(record: Any) -> list[Any]:
         .objects.filter(round_id=record.round_id, state__in=ACTIVE_STATES)
         .filter(Q(organization_id=record.organization_id, subproject_id=record.subproject_id) | Q(name=name))
         .exclude(pk=record.pk)
-        .select_related("organization")
+        .order_by("pk")
+        .values("pk", "name", "organization__name", "state")
     )
 
 
@@ -161,9 +163,9 @@ def duplicates(record: Any) -> list[Any]:
 def no_duplicate(flow: Any, ctx: Any) -> Iterable[str]:
     for other in duplicates(flow.record):
         yield _("疑似多头申报：与《%(name)s》（%(org)s，状态：%(state)s）重复，请先处理") % {
-            "name": other.name,
-            "org": other.organization.name,
-            "state": flow.state_label(other.state),
+            "name": other["name"],
+            "org": other["organization__name"],
+            "state": flow.state_label(other["state"]),
         }
 
 

@@ -64,6 +64,9 @@ def setup(name: str) -> bool:
     os.environ.setdefault("LOG_LEVEL", "ERROR")
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"  # the test client's host
     os.environ.setdefault("MEDIA_ROOT", str(ROOT / "media" / "bench"))  # seeded and uploaded files
+    # The benchmark database's own ledger key and checkpoint file (var/ is not in git).
+    os.environ.setdefault("AUDIT_SIGNING_KEY_FILE", str(ROOT / "var" / "bench-audit" / "signing-key.pem"))
+    os.environ.setdefault("AUDIT_CHECKPOINT_DIR", str(ROOT / "var" / "bench-audit"))
     import warnings
 
     import django
@@ -148,29 +151,28 @@ def fresh_round(*, applications: int, states: str, prefix: str, issue_numbers: b
     return result["rounds"]["application"]
 
 
-def chain_seq() -> int:
-    from workflows.models import AuditChainHead
+def ledger_mark() -> int:
+    """The audit log's size after sequencing what is queued: the events a run appends come
+    after it."""
+    from workflows.ledger.sequencer import latest_checkpoint, sequence
 
-    return AuditChainHead.objects.get(pk=1).last_seq
+    sequence()
+    checkpoint = latest_checkpoint()
+    return checkpoint.tree_size if checkpoint else 0
 
 
-def verify_since(seq: int) -> str:
-    """Re-compute the hash chain from event ``seq`` on (the benchmark's own events) and check
-    the head; ``manage.py verify_audit`` checks the whole chain the same way."""
-    from workflows.audit import HASHED_FIELDS, compute_hash
-    from workflows.models import AuditChainHead, AuditEvent
+def verify_since(mark: int) -> str:
+    """Sequence the run's events, then verify the ledger from the checkpoint of size ``mark``
+    (the run's events: their record chains, leaves, roots and signatures; ``verify_audit
+    --since``)."""
+    from workflows.ledger.sequencer import sequence
+    from workflows.ledger.verify import verify_ledger
 
-    previous = AuditEvent.objects.filter(seq=seq - 1).values_list("hash", flat=True).first() or "0" * 64
-    count = 0
-    for event in AuditEvent.objects.filter(seq__gte=seq).order_by("seq").values(*HASHED_FIELDS, "hash").iterator():
-        if event["seq"] != seq + count or event["prev_hash"] != previous or compute_hash(event) != event["hash"]:
-            return f"BROKEN at seq {event['seq']}"
-        previous = event["hash"]
-        count += 1
-    head = AuditChainHead.objects.get(pk=1)
-    if head.last_seq != seq + count - 1 or head.last_hash != previous:
-        return "BROKEN: the head does not match the last event"
-    return f"intact ({count:,} events appended by this run re-computed)"
+    sequence()
+    report = verify_ledger(since=mark or None)
+    if report.problem is not None:
+        return f"BROKEN: {report.problem.where()} {report.problem.message}"
+    return f"intact ({report.events:,} events of this run re-computed, {report.leaves:,} leaves, signed)"
 
 
 def user(username: str) -> Any:

@@ -8,10 +8,9 @@ Eight processes, each with its own database connection, move different records (
 share of a round seeded for the run, all in ``recommended``) along ``pass_formal_review``
 through ``workflows.services.transition`` as fast as they can for ``--seconds``; then the
 same with the baseline — the transition's statements by hand, as in bench_transition.py —
-on other records. Every transition is its own transaction; all of them append to the one
-hash chain, whose head row each holds locked from its audit event to its commit, so the
-chain is where concurrent transitions queue. The figure is transitions committed per second
-of wall-clock over all clients.
+on other records. Every transition is its own transaction and locks its record only (each
+record's audit chain is its own; the ledger's sequencer runs outside, as a task). The figure
+is transitions committed per second of wall-clock over all clients.
 
 Target: at least 300 transitions a second. ``--strict`` exits 1 when it is missed. The
 database also holds the national dataset (bench/_pg.py), so the tables and indexes are
@@ -98,7 +97,7 @@ def main() -> int:
     from applications.models import Application
 
     _pg.national_round()
-    start_seq = _pg.chain_seq() + 1
+    start_seq = _pg.ledger_mark()
     ours_total = args.clients * OURS_PER_CLIENT
     total = ours_total + args.clients * BASELINE_PER_CLIENT
     print(f"seeding {total:,} applications in recommended for this run …")

@@ -14,8 +14,8 @@ in-memory transport: nothing is sent). Each transition is its own transaction, a
 
 The baseline, measured in the same run on other records of the same round, issues the same
 work by hand through a cursor, one transaction each: ``SELECT … FOR UPDATE`` of the record,
-``UPDATE`` of its state, ``SELECT … FOR UPDATE`` of the chain head, the event's hash computed
-(``workflows.audit.compute_hash``), ``INSERT`` of the audit event, ``UPDATE`` of the head,
+``UPDATE`` of its state, ``SELECT`` of the record's last audit event, the event built and hashed
+(``workflows.audit.build_event``), ``INSERT`` of the event and of its queue row for the ledger,
 ``SELECT`` of the applicants, ``INSERT`` of their outbox rows; ``COMMIT``. It writes valid
 events: ``verify_audit`` stays intact. The two alternate in rounds so both see the same
 machine.
@@ -64,7 +64,7 @@ def by_hand(record_id: int, actor: Any, org_code: str) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from workflows.audit import compute_hash
+    from workflows.audit import build_event
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -78,36 +78,35 @@ def by_hand(record_id: int, actor: Any, org_code: str) -> None:
             "UPDATE applications_application SET state = %s, updated_at = %s WHERE id = %s",
             ["expert_review", now, record_id],
         )
-        cursor.execute("SELECT last_seq, last_hash FROM workflows_auditchainhead WHERE id = 1 FOR UPDATE")
-        last_seq, last_hash = cursor.fetchone()
-        event = {
-            "seq": last_seq + 1,
-            "record_type": "applications.application",
-            "record_id": record_id,
-            "action": "pass_formal_review",
-            "from_state": state,
-            "to_state": "expert_review",
-            "actor_id": actor.pk,
-            "actor_name": actor.display_name or actor.username,
-            "actor_org": org_code,
-            "actor_role": "cast_staff",
-            "opinion": OPINION,
-            "data": {},
-            "revision_hash": revision_hash,
-            "client_ip": None,
-            "created_at": now,
-            "prev_hash": last_hash,
-        }
-        event["hash"] = compute_hash(event)
+        cursor.execute(
+            "SELECT record_seq, hash FROM workflows_auditevent WHERE record_type = %s AND record_id = %s "
+            "ORDER BY record_seq DESC LIMIT 1",
+            ["applications.application", record_id],
+        )
+        last_seq, last_hash = cursor.fetchone() or (0, "0" * 64)
+        event = build_event(
+            record_type="applications.application",
+            record_id=record_id,
+            record_seq=last_seq + 1,
+            prev_hash=last_hash,
+            action="pass_formal_review",
+            created_at=now,
+            actor=actor,
+            actor_org=org_code,
+            actor_role="cast_staff",
+            from_state=state,
+            to_state="expert_review",
+            opinion=OPINION,
+            revision_hash=revision_hash,
+        )
         columns = list(event)
         cursor.execute(
-            f"INSERT INTO workflows_auditevent ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+            f"INSERT INTO workflows_auditevent ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+            "RETURNING id",
             [json.dumps(event[c]) if c == "data" else event[c] for c in columns],
         )
-        cursor.execute(
-            "UPDATE workflows_auditchainhead SET last_seq = %s, last_hash = %s WHERE id = 1",
-            [event["seq"], event["hash"]],
-        )
+        (event_id,) = cursor.fetchone()
+        cursor.execute("INSERT INTO workflows_ledgerpending (event_id) VALUES (%s)", [event_id])
         cursor.execute(
             "SELECT u.id, u.email FROM accounts_user u WHERE u.is_active AND u.id IN (SELECT m.user_id FROM "
             "accounts_membership m WHERE m.organization_id = %s AND m.role = 'applicant')",
@@ -123,7 +122,7 @@ def by_hand(record_id: int, actor: Any, org_code: str) -> None:
                 "url": f"/workflow/applications.application/{record_id}/",
                 "action": "pass_formal_review",
                 "opinion": OPINION,
-                "event_seq": event["seq"],
+                "event_id": event_id,
             },
             ensure_ascii=False,
         )
@@ -212,7 +211,7 @@ def main() -> int:
     perms.grants(staff)  # as in a request: the view has read the user's memberships
     org_code = next(g.org_code for g in perms.grants(staff) if g.org_type == "cast")
     warm = 5
-    start_seq = _pg.chain_seq() + 1
+    start_seq = _pg.ledger_mark()
     records = records_to_move(2 * (ROUNDS * args.runs + warm) + 1)
     first, records = records[0], records[1:]
     count, statements = count_queries(lambda: transition(first, "pass_formal_review", actor=staff, opinion=OPINION))

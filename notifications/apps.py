@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("通知")
+
+    def ready(self) -> None:
+        from workflows import hooks
+
+        from .services import NotificationListener
+
+        hooks.register(NotificationListener())

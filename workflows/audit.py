@@ -15,7 +15,7 @@ import json
 import secrets
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import AuditEvent, LedgerPending
@@ -132,13 +132,41 @@ def build_event(
 
 def chain_head(record_type: str, record_id: int) -> tuple[int, str]:
     """(record_seq, hash) of the record's last event, or (0, GENESIS_HASH)."""
-    last = (
-        AuditEvent.objects.filter(record_type=record_type, record_id=record_id)
-        .order_by("-record_seq")
-        .values_list("record_seq", "hash")
-        .first()
-    )
-    return last if last is not None else (0, GENESIS_HASH)
+    # Read on every audited write: a plain statement on the unique (type, id, seq) index.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT record_seq, hash FROM workflows_auditevent WHERE record_type = %s AND record_id = %s "
+            "ORDER BY record_seq DESC LIMIT 1",
+            [record_type, int(record_id)],
+        )
+        last = cursor.fetchone()
+    return (last[0], last[1]) if last is not None else (0, GENESIS_HASH)
+
+
+def _insert(values: dict[str, Any]) -> AuditEvent:
+    """Insert the event and its queue row for the sequencer: one statement on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        event = AuditEvent(**values)
+        event.save(force_insert=True)
+        LedgerPending.objects.create(event=event)
+        return event
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    statement = getattr(_insert, "statement", None)
+    if statement is None:
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        statement = _insert.statement = (  # type: ignore[attr-defined]
+            f"WITH e AS (INSERT INTO workflows_auditevent ({columns}) VALUES ({marks}) RETURNING id) "
+            "INSERT INTO workflows_ledgerpending (event_id) SELECT id FROM e RETURNING event_id"
+        )
+    params = [f.get_db_prep_save(values.get(f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        (event_id,) = cursor.fetchone()
+    event = AuditEvent(id=event_id, **values)
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
 
 
 def audit_append(
@@ -184,9 +212,7 @@ def audit_append(
         revision_hash=revision_hash,
         client_ip=client_ip,
     )
-    event = AuditEvent(**values)
-    event.save(force_insert=True)
-    LedgerPending.objects.create(event=event)
+    event = _insert(values)
     from .ledger.sequencer import sequence_after_commit
 
     sequence_after_commit()

@@ -30,10 +30,10 @@ Check = Callable[[Any, Any], Iterable[str]]
 
 def counted(scopes: Callable[[Any], Iterable[str]]) -> Callable[[Check], Check]:
     """Mark a condition that counts across records (a quota, a limit, the winners of a
-    category, other records of the same name): ``scopes(record)`` names the ``LockScope`` rows
-    the transition locks, after the record and before evaluating, so that two transitions on
-    different records of one scope take turns instead of both seeing room for one more
-    (workflows/locks.py)."""
+    category, other records of the same name): ``scopes(record)`` names the scopes whose locks
+    (``workflows.locks.lock_scopes``) the transition takes after the record and before
+    evaluating, so that two transitions on different records of one scope take turns instead
+    of both seeing room for one more (workflows/locks.py)."""
 
     def mark(check: Check) -> Check:
         check.lock_scopes = scopes  # type: ignore[attr-defined]
@@ -152,10 +152,15 @@ class BaseFlow:
 
     @classmethod
     def all_transitions(cls) -> dict[str, list[fsm.Transition]]:
-        result: dict[str, list[fsm.Transition]] = {}
-        for method, transitions in cls.state.get_transitions().items():
-            result[method.slug] = list(transitions)
-        return result
+        # The declarations never change at run time: read them from viewflow once per class
+        # (every transition asks several times).
+        cached = cls.__dict__.get("_all_transitions")
+        if cached is None:
+            cached = {}
+            for method, transitions in cls.state.get_transitions().items():
+                cached[method.slug] = list(transitions)
+            cls._all_transitions = cached
+        return cached
 
     @classmethod
     def transition_names(cls) -> list[str]:
@@ -170,8 +175,15 @@ class BaseFlow:
 
     @classmethod
     def outgoing(cls, source: str) -> list[fsm.Transition]:
-        found = [t for ts in cls.all_transitions().values() for t in ts if t.source == source]
-        return sorted(found, key=lambda t: t.slug)
+        by_source = cls.__dict__.get("_outgoing")
+        if by_source is None:
+            by_source = {}
+            for ts in cls.all_transitions().values():
+                for t in ts:
+                    by_source.setdefault(t.source, []).append(t)
+            by_source = {k: sorted(v, key=lambda t: t.slug) for k, v in by_source.items()}
+            cls._outgoing = by_source
+        return list(by_source.get(source, []))
 
     @classmethod
     def spec_of(cls, transition: fsm.Transition) -> Spec:

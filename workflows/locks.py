@@ -5,8 +5,8 @@ The order, for every write:
 
 1. the public notice or the objection, when the write is about one;
 2. the records, by primary key (a bulk action takes all of its records before writing any);
-3. the counted scopes (``LockScope`` rows: a unit's quota, a category's winners, a project name),
-   by key;
+3. the counted scopes (a unit's quota, a category's winners, a project name): one PostgreSQL
+   advisory lock each, in the order of their ids;
 4. the number series (``NumberSequence``: approval or certificate numbers of a year);
 5. nothing global: audit events chain per record under the record's lock, and the ledger's
    sequencer runs outside the users' transactions.
@@ -19,6 +19,7 @@ once at the service boundary (``retry_on_contention``), then answered 409 (``Con
 from __future__ import annotations
 
 import functools
+import hashlib
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -37,7 +38,7 @@ QUERY_CANCELED = "57014"  # lock_timeout / statement_timeout
 UNIQUE_VIOLATION = "23505"
 # Unique constraints whose violation means "another writer got there first" (two appends to one
 # record's chain that did not hold its lock): retried like a deadlock.
-RACE_CONSTRAINTS = ("one_event_per_record_seq", "one_number_sequence", "workflows_lockscope_key")
+RACE_CONSTRAINTS = ("one_event_per_record_seq", "one_number_sequence")
 
 
 def _sqlstate(exc: BaseException) -> str | None:
@@ -92,28 +93,42 @@ def retry_on_contention(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def lock_record(model: Any, pk: int) -> Any:
-    """The record's row, locked until the transaction ends (only its own row: FOR UPDATE OF
-    self, never a joined round or organization)."""
-    return model.objects.select_for_update(of=("self",)).get(pk=pk)
+def lock_record(model: Any, pk: int, *, related: tuple[str, ...] = ()) -> Any:
+    """The record's row, locked until the transaction ends — only its own row (FOR UPDATE OF
+    self), even when ``related`` rows (its round) are read in the same query."""
+    query = model.objects.select_for_update(of=("self",))
+    if related:
+        query = query.select_related(*related)
+    return query.get(pk=pk)
 
 
-def lock_records(model: Any, pks: Iterable[int]) -> dict[int, Any]:
+def lock_records(model: Any, pks: Iterable[int], *, related: tuple[str, ...] = ()) -> dict[int, Any]:
     """Several records' rows locked in primary-key order (so two bulk actions never deadlock)."""
     ids = sorted(set(pks))
-    return {r.pk: r for r in model.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")}
+    query = model.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+    if related:
+        query = query.select_related(*related)
+    return {r.pk: r for r in query}
+
+
+def scope_lock_id(key: str) -> int:
+    """The 64-bit advisory lock id of a counted scope (two keys sharing one only take turns)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def lock_scopes(keys: Iterable[str]) -> None:
-    """Lock the ``LockScope`` rows of ``keys`` (created when missing), in key order. On SQLite
+    """Lock the counted scopes ``keys`` until the transaction ends: PostgreSQL transaction-level
+    advisory locks, one per scope, taken in one statement in a fixed order. No row is needed —
+    a scope such as a project name is new almost every time — and nothing is written. On SQLite
     the IMMEDIATE transaction already excludes every other writer."""
-    from .models import LockScope
-
-    wanted = sorted({k[:200] for k in keys})
-    if not wanted or connection.vendor != "postgresql":
+    ids = sorted({scope_lock_id(k) for k in keys})
+    if not ids or connection.vendor != "postgresql":
         return
-    LockScope.objects.bulk_create([LockScope(key=k) for k in wanted], ignore_conflicts=True)
-    list(LockScope.objects.select_for_update().filter(key__in=wanted).order_by("key").values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(id)) FROM (SELECT unnest(%s::bigint[]) AS id ORDER BY 1) AS scopes",
+            [ids],
+        )
 
 
 def next_number(series: str, year: int, *, start: Callable[[], int]) -> int:
@@ -129,12 +144,27 @@ def reserve_numbers(series: str, year: int, *, count: int, start: Callable[[], i
     writer reserves its block with one lock)."""
     from .models import NumberSequence
 
-    row = NumberSequence.objects.select_for_update().filter(year=year, series=series).first()
-    if row is None:
-        NumberSequence.objects.bulk_create(
-            [NumberSequence(year=year, series=series, last=start())], ignore_conflicts=True
-        )
-        row = NumberSequence.objects.select_for_update().get(year=year, series=series)
-    first = row.last + 1
-    NumberSequence.objects.filter(pk=row.pk).update(last=row.last + count)
-    return first
+    # Within one transaction the row stays locked once taken: a bulk issue of thousands reads
+    # it once and then only moves it (the value is kept on the outermost atomic block, which a
+    # rollback discards with it).
+    conn = transaction.get_connection()
+    held: dict[tuple[str, int], tuple[int, int]] | None = None
+    if conn.atomic_blocks:
+        outer = conn.atomic_blocks[0]
+        held = getattr(outer, "_numbers_held", None)
+        if held is None:
+            held = outer._numbers_held = {}
+    known = held.get((series, year)) if held is not None else None
+    if known is None:
+        row = NumberSequence.objects.select_for_update().filter(year=year, series=series).first()
+        if row is None:
+            NumberSequence.objects.bulk_create(
+                [NumberSequence(year=year, series=series, last=start())], ignore_conflicts=True
+            )
+            row = NumberSequence.objects.select_for_update().get(year=year, series=series)
+        known = (row.pk, row.last)
+    pk, last = known
+    NumberSequence.objects.filter(pk=pk).update(last=last + count)
+    if held is not None:
+        held[(series, year)] = (pk, last + count)
+    return last + 1

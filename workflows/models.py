@@ -361,27 +361,12 @@ class LedgerCheckpoint(AppendOnly):
         return f"checkpoint {self.tree_size}"
 
 
-class LockScope(models.Model):
-    """A row locked (SELECT … FOR UPDATE) by every transaction that counts across the records of
-    one scope — a unit's quota in a round and group, the winners of a category, a project name —
-    so that two such transactions on different records take turns. One row per scope key."""
-
-    key = models.CharField(_("范围"), max_length=200, unique=True)
-
-    class Meta:
-        verbose_name = _("计数锁")
-        verbose_name_plural = _("计数锁")
-
-    def __str__(self) -> str:
-        return self.key
-
-
 class NumberSequence(models.Model):
     """The last number handed out of one series (approval numbers of a year, certificates of a
     year): locked and moved by the transition that takes the next one."""
 
     year = models.PositiveSmallIntegerField(_("年度"))
-    series = models.CharField(_("序列"), max_length=40)
+    series = models.CharField(_("序列"), max_length=100)
     last = models.PositiveIntegerField(_("最后编号"), default=0)
 
     class Meta:

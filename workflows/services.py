@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions as perms
 from accounts.models import Role
 
+from . import hooks
 from .audit import audit_append
 from .exceptions import (
     InvalidInput,
@@ -183,6 +184,8 @@ def transition(
     opinion: str = "",
     data: dict[str, Any] | None = None,
     client_ip: str | None = None,
+    _locked: bool = False,
+    _memo: dict[Any, Any] | None = None,
 ) -> WorkflowRecord:
     """Move ``record`` along the transition ``name`` of its flow.
 
@@ -198,7 +201,9 @@ def transition(
     5. appends the audit event;
     6. writes the outbox rows, whose delivery is enqueued on commit.
     Returns the updated record. A deadlock or serialization failure is retried once, then
-    refused with Contention (409) or Busy (503): nothing is half-written.
+    refused with Contention (409) or Busy (503): nothing is half-written. (``_locked`` and
+    ``_memo`` are for ``transition_many``: the records it locked and read a moment ago, what
+    the listeners prepared for records like this one.)
     """
     model = type(record)
     flow_class = model.flow_class
@@ -208,8 +213,13 @@ def transition(
         opinion = ""
     if not isinstance(opinion, str):
         raise InvalidInput(_("意见必须是文本"))
+    # Who will hear of it is read now, before the record's row is locked: the record's
+    # organization and recommending unit are not what a transition changes.
+    first = flow_class.all_transitions()[name][0]
+    prepared_for = BaseFlow.spec_of(first).event or name
+    prepared = hooks.prepare(record=record, event_name=prepared_for, memo=_memo)
     with transaction.atomic():
-        locked = lock_record(model, record.pk)
+        locked = record if _locked else lock_record(model, record.pk, related=("round",))
         flow = locked.get_flow()
         from_state = locked.state
         found = flow_class.find(name, from_state)
@@ -237,11 +247,14 @@ def transition(
             raise TransitionBlocked(reasons)
 
         revision: Revision | None = None
+        before = _field_values(locked)
         if s.snapshot:
             revision = _store_revision(locked, ctx)
         getattr(flow, name)(ctx)
         to_state = locked.state
-        locked.save()
+        # Only what the transition changed (the state, and what its body set): a record has
+        # dozens of columns a full UPDATE would rewrite.
+        locked.save(update_fields=[*_changed(locked, before), "updated_at"])
 
         org_code, role = _acting_membership(found, locked, actor)
         audit_data = dict(ctx.audit_data)
@@ -263,9 +276,14 @@ def transition(
             revision_hash=locked.current_revision_hash,
             client_ip=client_ip,
         )
-        from notifications.services import notify_transition
-
-        notify_transition(record=locked, event=event, event_name=s.event or name, actor=actor)
+        event_name = s.event or name
+        hooks.record_event(
+            record=locked,
+            event=event,
+            event_name=event_name,
+            actor=actor,
+            prepared=prepared if event_name == prepared_for else None,
+        )
     return locked
 
 
@@ -296,8 +314,9 @@ def transition_many(
         return done
     model = type(records[0])
     flow_class = model.flow_class
+    memo: dict[Any, Any] = {}
     with transaction.atomic():
-        locked = lock_records(model, [r.pk for r in records])
+        locked = lock_records(model, [r.pk for r in records], related=("round",))
         keys: list[str] = []
         for record in locked.values():
             found = flow_class.find(name, record.state)
@@ -305,9 +324,21 @@ def transition_many(
                 keys.extend(lock_scopes_of(BaseFlow.spec_of(found).checks, record))
         lock_scopes(keys)
         for number, record in enumerate(records, start=1):
-            current = locked.get(record.pk, record)
+            current = locked.get(record.pk)
             try:
-                done.append(transition(current, name, actor=actor, opinion=opinion, client_ip=client_ip))
+                if current is None:
+                    raise TransitionConflict(_("记录已不存在"))
+                done.append(
+                    transition(
+                        current,
+                        name,
+                        actor=actor,
+                        opinion=opinion,
+                        client_ip=client_ip,
+                        _locked=True,
+                        _memo=memo,
+                    )
+                )
             except (TransitionBlocked, TransitionConflict, TransitionForbidden, UnknownTransition, InvalidInput) as exc:
                 problems.extend(f"《{record}》：{e}" for e in exc.errors)
                 moved_on = moved_on or isinstance(exc, TransitionConflict)
@@ -446,6 +477,14 @@ def _tell_job_actor(job: Job) -> None:
         )
 
 
+def _field_values(record: WorkflowRecord) -> dict[str, Any]:
+    return {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields}
+
+
+def _changed(record: WorkflowRecord, before: dict[str, Any]) -> list[str]:
+    return [f.name for f in record._meta.concrete_fields if getattr(record, f.attname) != before[f.attname]]
+
+
 def _label_of(flow_class: type[BaseFlow], name: str) -> str:
     transitions = flow_class.all_transitions().get(name) or []
     return str(transitions[0].label) if transitions else name
@@ -547,9 +586,7 @@ def checkpoint_record(
             revision_hash=locked.current_revision_hash,
             client_ip=client_ip,
         )
-        from notifications.services import notify_transition
-
-        notify_transition(record=locked, event=event, event_name=f"checkpoint_{verdict}", actor=actor)
+        hooks.record_event(record=locked, event=event, event_name=f"checkpoint_{verdict}", actor=actor)
     return checkpoint
 
 
@@ -670,9 +707,7 @@ def assignment_create(
             revision_hash=locked.current_revision_hash,
             client_ip=client_ip,
         )
-        from notifications.services import notify_users
-
-        notify_users(record=locked, event=event, event_name="assigned", users=[assignee], actor=actor)
+        hooks.record_event(record=locked, event=event, event_name="assigned", actor=actor, recipients=[assignee])
     return assignment
 
 

@@ -616,3 +616,26 @@ def test_production_checks_require_the_key_and_the_folder(tmp_path):
     with override_settings(AUDIT_SIGNING_KEY_FILE=str(key), AUDIT_CHECKPOINT_DIR=str(tmp_path)):
         assert audit_ledger_configured() == []
     assert oct(key.stat().st_mode & 0o777) == "0o600"
+
+
+def test_after_a_key_rotation_older_checkpoints_verify_with_the_previous_key(db, settings, tmp_path):
+    logged(n_records=1)
+    old_public = tmp_path / "old.pub"
+    old_public.write_text(signing.public_key_info().pem)
+    old_id = signing.public_key_info().key_id
+    new_key = tmp_path / "new.pem"
+    signing.generate_key_file(new_key)
+    settings.AUDIT_SIGNING_KEY_FILE = str(new_key)
+    append(2, record_id=7)
+    newer = sequence()
+    assert newer.key_id == signing.public_key_info().key_id != old_id
+
+    # Without the old public key the first checkpoint names a key it does not know …
+    assert verify_ledger().problem.message == (
+        f"checkpoint of tree size 4 names key {old_id} of “zhihui-workflow/audit”, not this ledger's key "
+        f"{newer.key_id}"
+    )
+    # … with it, both verify.
+    settings.AUDIT_PREVIOUS_PUBLIC_KEY_FILES = [str(old_public)]
+    report = verify_ledger()
+    assert (report.problem, report.checkpoints, report.leaves) == (None, 2, 6)

@@ -111,9 +111,8 @@ def sequence(*, max_events: int | None = None) -> LedgerCheckpoint | None:
         while max_events is None or taken < max_events:
             want = BATCH if max_events is None else min(BATCH, max_events - taken)
             ids = list(
-                LedgerPending.objects.exclude(event_id__in=done_ids[-BATCH:])
+                LedgerPending.objects.filter(event_id__gt=done_ids[-1] if done_ids else 0)
                 .order_by("event_id")
-                .filter(event_id__gt=done_ids[-1] if done_ids else 0)
                 .values_list("event_id", flat=True)[:want]
             )
             if not ids:

@@ -84,6 +84,15 @@ def public_key() -> Ed25519PublicKey:
     return private_key().public_key()
 
 
+def known_public_keys() -> list[Ed25519PublicKey]:
+    """The ledger's key and the public keys of the keys it was rotated from
+    (``AUDIT_PREVIOUS_PUBLIC_KEY_FILES``): older checkpoints stay verifiable."""
+    keys = [public_key()]
+    for name in getattr(settings, "AUDIT_PREVIOUS_PUBLIC_KEY_FILES", []) or []:
+        keys.append(load_public_key(Path(name).read_bytes()))
+    return keys
+
+
 def raw_public_key(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 

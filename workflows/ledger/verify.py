@@ -86,9 +86,14 @@ def _event_fields() -> list[str]:
 
 
 def verify_ledger(
-    *, since: int | None = None, public_key: Ed25519PublicKey | None = None, file: Path | None = None
+    *,
+    since: int | None = None,
+    public_key: Ed25519PublicKey | list[Ed25519PublicKey] | None = None,
+    file: Path | None = None,
 ) -> Report:
-    """Everything above, in one read-only snapshot. The report names the first problem."""
+    """Everything above, in one read-only snapshot. The report names the first problem.
+    ``public_key``: the key(s) to check signatures with; by default the ledger's key and the
+    previous keys it was rotated from (``signing.known_public_keys``)."""
     report = Report(since=since or 0)
     with transaction.atomic():
         # SET TRANSACTION must come first in the real transaction: only when this block opened
@@ -97,23 +102,28 @@ def verify_ledger(
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         try:
-            _verify(report, since=since, key=public_key or signing.public_key(), file=file or checkpoint_file())
+            if public_key is None:
+                keys = signing.known_public_keys()
+            else:
+                keys = public_key if isinstance(public_key, list) else [public_key]
+            _verify(report, since=since, keys=keys, file=file or checkpoint_file())
         except _Failed as failed:
             report.problem = failed.problem
     return report
 
 
-def _verify(report: Report, *, since: int | None, key: Ed25519PublicKey, file: Path) -> None:
+def _verify(report: Report, *, since: int | None, keys: list[Ed25519PublicKey], file: Path) -> None:
     checkpoints = list(LedgerCheckpoint.objects.order_by("tree_size"))
     report.checkpoints = len(checkpoints)
     report.latest_size = checkpoints[-1].tree_size if checkpoints else 0
     expected_origin = signing.origin()
-    expected_key_id = signing.key_id(expected_origin, key).hex()
+    by_id = {signing.key_id(expected_origin, key).hex(): key for key in keys}
     for checkpoint in checkpoints:
-        if checkpoint.key_id != expected_key_id or checkpoint.origin != expected_origin:
+        key = by_id.get(checkpoint.key_id)
+        if key is None or checkpoint.origin != expected_origin:
             _fail(
                 f"checkpoint of tree size {checkpoint.tree_size} names key {checkpoint.key_id} of "
-                f"“{checkpoint.origin}”, not this ledger's key {expected_key_id}"
+                f"“{checkpoint.origin}”, not this ledger's key {', '.join(by_id)}"
             )
         if not signing.verify(checkpoint_body(checkpoint), checkpoint.signature, key):
             _fail(f"checkpoint of tree size {checkpoint.tree_size}: the signature does not verify (rewritten)")
@@ -124,7 +134,7 @@ def _verify(report: Report, *, since: int | None, key: Ed25519PublicKey, file: P
         if trusted is None:
             _fail(f"no checkpoint of tree size {since} to start from")
         start = since
-    _check_file(report, file, by_size, key)
+    _check_file(report, file, by_size, by_id)
     _check_chains(report, since=start)
     frontier = _trusted_frontier(start, by_size)
     _check_leaves(report, frontier, start, checkpoints)
@@ -133,7 +143,9 @@ def _verify(report: Report, *, since: int | None, key: Ed25519PublicKey, file: P
     _check_coverage(report)
 
 
-def _check_file(report: Report, file: Path, by_size: dict[int, LedgerCheckpoint], key: Ed25519PublicKey) -> None:
+def _check_file(
+    report: Report, file: Path, by_size: dict[int, LedgerCheckpoint], keys: dict[str, Ed25519PublicKey]
+) -> None:
     lines = read_checkpoint_file(file)
     report.file_lines = len(lines)
     if not file.exists():
@@ -148,7 +160,7 @@ def _check_file(report: Report, file: Path, by_size: dict[int, LedgerCheckpoint]
         if size <= previous:
             _fail(f"{file} line {line['_line']}: tree size {size} after {previous} (sizes must grow)")
         previous = size
-        if not _line_signed(line, key):
+        if not _line_signed(line, keys):
             _fail(f"{file} line {line['_line']}: the signature of the checkpoint of tree size {size} does not verify")
         stored = by_size.get(size)
         if stored is None:
@@ -170,9 +182,12 @@ def _check_file(report: Report, file: Path, by_size: dict[int, LedgerCheckpoint]
         report.notes.append(f"{len(later)} checkpoint(s) after tree size {previous} not yet written to {file}")
 
 
-def _line_signed(line: dict[str, Any], key: Ed25519PublicKey) -> bool:
+def _line_signed(line: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -> bool:
     import datetime as dt
 
+    key = keys.get(str(line.get("key_id")))
+    if key is None:
+        return False
     try:
         body = signing.note_body(
             origin=line["origin"],

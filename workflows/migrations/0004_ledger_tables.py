@@ -81,19 +81,11 @@ class Migration(migrations.Migration):
             options={"verbose_name": "账本检查点", "verbose_name_plural": "账本检查点", "ordering": ["tree_size"]},
         ),
         migrations.CreateModel(
-            name="LockScope",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("key", models.CharField(max_length=200, unique=True, verbose_name="范围")),
-            ],
-            options={"verbose_name": "计数锁", "verbose_name_plural": "计数锁"},
-        ),
-        migrations.CreateModel(
             name="NumberSequence",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
-                ("series", models.CharField(max_length=40, verbose_name="序列")),
+                ("series", models.CharField(max_length=100, verbose_name="序列")),
                 ("last", models.PositiveIntegerField(default=0, verbose_name="最后编号")),
             ],
             options={

@@ -26,8 +26,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--public-key",
+            action="append",
             default=None,
-            help="the ledger's public key (PEM or base64) to check signatures with, instead of the configured key",
+            help="a public key (PEM or base64) to check signatures with, instead of the configured ones; repeatable",
         )
         parser.add_argument("--checkpoint-file", default=None, help="the checkpoint file to hold the database against")
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         key = None
         if options["public_key"]:
             try:
-                key = signing.load_public_key(Path(options["public_key"]).read_bytes())
+                key = [signing.load_public_key(Path(name).read_bytes()) for name in options["public_key"]]
             except (OSError, ValueError) as exc:
                 raise CommandError(f"无法读取公钥（cannot read the public key）: {exc}") from exc
         file = Path(options["checkpoint_file"]) if options["checkpoint_file"] else None
