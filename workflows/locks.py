@@ -141,30 +141,19 @@ def next_number(series: str, year: int, *, start: Callable[[], int]) -> int:
 
 def reserve_numbers(series: str, year: int, *, count: int, start: Callable[[], int]) -> int:
     """Take ``count`` consecutive numbers of ``series`` in ``year``; returns the first one (a bulk
-    writer reserves its block with one lock)."""
+    writer reserves its block at once). One statement moves and locks the series' row until the
+    transaction ends; a series' first use makes the row first."""
     from .models import NumberSequence
 
-    # Within one transaction the row stays locked once taken: a bulk issue of thousands reads
-    # it once and then only moves it (the value is kept on the outermost atomic block, which a
-    # rollback discards with it).
-    conn = transaction.get_connection()
-    held: dict[tuple[str, int], tuple[int, int]] | None = None
-    if conn.atomic_blocks:
-        outer = conn.atomic_blocks[0]
-        held = getattr(outer, "_numbers_held", None)
-        if held is None:
-            held = outer._numbers_held = {}
-    known = held.get((series, year)) if held is not None else None
-    if known is None:
-        row = NumberSequence.objects.select_for_update().filter(year=year, series=series).first()
+    table = NumberSequence._meta.db_table
+    statement = f"UPDATE {table} SET last = last + %s WHERE year = %s AND series = %s RETURNING last"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [count, year, series])
+        row = cursor.fetchone()
         if row is None:
             NumberSequence.objects.bulk_create(
                 [NumberSequence(year=year, series=series, last=start())], ignore_conflicts=True
             )
-            row = NumberSequence.objects.select_for_update().get(year=year, series=series)
-        known = (row.pk, row.last)
-    pk, last = known
-    NumberSequence.objects.filter(pk=pk).update(last=last + count)
-    if held is not None:
-        held[(series, year)] = (pk, last + count)
-    return last + 1
+            cursor.execute(statement, [count, year, series])
+            row = cursor.fetchone()
+    return row[0] - count + 1

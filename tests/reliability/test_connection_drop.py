@@ -51,7 +51,8 @@ WRITTEN_BEFORE_AUDIT = {Revision, Checkpoint, Dossier}
 WRITTEN = {
     "record_update": WRITTEN_BEFORE_AUDIT,
     "idle_after_save": WRITTEN_BEFORE_AUDIT,
-    "audit_insert": WRITTEN_BEFORE_AUDIT | {AuditEvent},
+    # The event and its ledger queue row go in with one statement (workflows.audit._insert).
+    "audit_insert": WRITTEN_BEFORE_AUDIT | {AuditEvent, LedgerPending},
     "outbox_insert": WRITTEN_BEFORE_AUDIT | {AuditEvent, LedgerPending, Notification},
 }
 
