@@ -3,7 +3,7 @@
 Pages answer in the language the user chose with the switch in the header (its cookie),
 else the language saved in the user's profile, else Chinese — a browser that merely sends
 ``Accept-Language: en`` does not turn a Chinese-first site into English. The API follows
-``Accept-Language`` as API.md promises (``zh-hans`` by default, ``en``).
+``Accept-Language`` as docs/api.md promises (``zh-hans`` by default, ``en``).
 """
 
 from __future__ import annotations

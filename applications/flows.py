@@ -1,4 +1,4 @@
-"""The Zhihui Action application flow (FLOWS.md, "Zhihui Action application")."""
+"""The Zhihui Action application flow (docs/flows.md, "Zhihui Action application")."""
 
 from __future__ import annotations
 
@@ -10,18 +10,9 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from notices import conditions as notice_conditions
 from workflows import conditions
-from workflows.flows import (
-    APPLICANT,
-    CAST_STAFF,
-    OPINION_NONE,
-    OPINION_REQUIRED,
-    RECOMMENDER,
-    BaseFlow,
-    counted,
-    record_state,
-    spec,
-)
+from workflows.flows import CAST_STAFF, OPINION_REQUIRED, StandardFlow, Tell, counted, spec
 
 
 def unit_limit_scope(record: Any) -> list[str]:
@@ -32,11 +23,6 @@ def unit_limit_scope(record: Any) -> list[str]:
 def name_scope(record: Any) -> list[str]:
     """Applications of a round under one project name (duplicates across units)."""
     return [f"name:{record.record_type()}:{record.round_id}:{''.join((record.name or '').split())}"]
-
-
-def quota_scope(record: Any) -> list[str]:
-    """The recommending unit's recommendations to one sub-project of a round (its quota)."""
-    return [f"quota:{record.record_type()}:{record.round_id}:{record.recommending_unit_id}:{record.subproject_id}"]
 
 
 class ApplicationState(models.TextChoices):
@@ -77,15 +63,9 @@ REQUIRED_FIELDS = (
 )
 
 
-def _attached(record: Any, kind: str) -> bool:
-    from workflows.models import Attachment
-
-    return Attachment.objects.filter(record_type=record.record_type(), record_id=record.pk, kind=kind).exists()
-
-
 @counted(unit_limit_scope)
 def application_complete(flow: Any, ctx: Any) -> Iterable[str]:
-    """Form, budget, attachments, commitment and eligibility (FLOWS.md, submit)."""
+    """The form is complete: its budget, sealed form, commitment and the unit's eligibility."""
     record = flow.record
     settings = record.round.typed_settings
     if record.name and len(record.name) > settings.name_max_length:
@@ -114,8 +94,7 @@ def application_complete(flow: Any, ctx: Any) -> Iterable[str]:
             yield _("申请金额不得超过 %(max)s 元") % {"max": f"{settings.funding_max_yuan:,}"}
     if not record.commitment:
         yield _("请勾选内容承诺（材料真实、内容经过审核、接受监督检查和评估）")
-    if not _attached(record, "sealed_application"):
-        yield _("请上传加盖公章的申报书（PDF）")
+    yield from sealed_application(flow, ctx)
     org = record.organization
     sub = record.subproject
     if sub.round_id != record.round_id:
@@ -161,6 +140,7 @@ def duplicates(record: Any) -> list[dict[str, Any]]:
 
 @counted(lambda record: [*unit_limit_scope(record), *name_scope(record)])
 def no_duplicate(flow: Any, ctx: Any) -> Iterable[str]:
+    """No other live application of the round looks like the same project (多头申报)."""
     for other in duplicates(flow.record):
         yield _("疑似多头申报：与《%(name)s》（%(org)s，状态：%(state)s）重复，请先处理") % {
             "name": other["name"],
@@ -169,35 +149,29 @@ def no_duplicate(flow: Any, ctx: Any) -> Iterable[str]:
         }
 
 
-@counted(quota_scope)
-def quota_left(flow: Any, ctx: Any) -> Iterable[str]:
-    record = flow.record
-    quota = record.round.typed_settings.recommender_quota
-    used = (
-        type(record)
-        .objects.filter(
-            round_id=record.round_id,
-            subproject_id=record.subproject_id,
-            recommending_unit_id=record.recommending_unit_id,
-            state__in=RECOMMENDED_STATES,
-        )
-        .count()
-    )
-    if used >= quota:
-        yield _("本单位“%(sub)s”的推荐名额（%(quota)s 个）已用完") % {"sub": record.subproject.name, "quota": quota}
-
-
-def recommender_opinion_attached(flow: Any, ctx: Any) -> Iterable[str]:
-    if not _attached(flow.record, "recommender_opinion"):
-        yield _("请上传推荐单位盖章意见（PDF）")
+quota_left = conditions.quota(
+    group="subproject_id",
+    limit=lambda record: record.round.typed_settings.recommender_quota,
+    states=RECOMMENDED_STATES,
+    message=lambda record, quota: (
+        _("本单位“%(sub)s”的推荐名额（%(quota)s 个）已用完") % {"sub": record.subproject.name, "quota": quota}
+    ),
+    doc="The recommending unit's quota for the sub-project has a place left",
+)
+recommender_opinion_attached = conditions.attached(
+    "recommender_opinion",
+    gettext_lazy("请上传推荐单位盖章意见（PDF）"),
+    "The recommending unit's sealed opinion is uploaded",
+)
+sealed_application = conditions.attached("sealed_application", gettext_lazy("请上传加盖公章的申报书（PDF）"))
 
 
 def funding_amount_valid(flow: Any, ctx: Any) -> Iterable[str]:
+    """The proposed funding amount is a positive sum of at most two decimals, within the request."""
     record = flow.record
     raw = (ctx.data or {}).get("funding_amount")
     if raw in (None, ""):
-        if not getattr(ctx, "preview", False):  # listing the transitions: the amount comes with it
-            yield _("请填写拟资助金额")
+        yield _("请填写拟资助金额")
         return
     try:
         amount = Decimal(str(raw))
@@ -215,182 +189,116 @@ def funding_amount_valid(flow: Any, ctx: Any) -> Iterable[str]:
         }
 
 
-def _notice_check(name: str) -> Any:
-    """A condition of the notices app, looked up when used (the app builds on this one)."""
-
-    def check(flow: Any, ctx: Any) -> Iterable[str]:
-        from notices import conditions as notice_conditions
-
-        return getattr(notice_conditions, name)(flow, ctx)
-
-    check.__name__ = name
-    return check
-
-
 SUBMIT_CHECKS = (conditions.required_fields(*REQUIRED_FIELDS), application_complete)
 
 
-class ApplicationFlow(BaseFlow):
+class ApplicationFlow(StandardFlow):
     States = ApplicationState
-    state = record_state(ApplicationState, default=S.DRAFT)
     cast_visible_states = frozenset(
         {S.RECOMMENDED, S.EXPERT_REVIEW, S.PROPOSED, S.PUBLIC_NOTICE, S.APPROVED, S.REJECTED}
     )
     editable_states = frozenset({S.DRAFT, S.RETURNED})
     final_states = frozenset({S.APPROVED, S.REJECTED, S.NOT_RECOMMENDED, S.WITHDRAWN})
     notice_transitions = {"publish": "publish_notice", "finish": "issue", "uphold": "revoke"}
+    submit_checks = SUBMIT_CHECKS
+    recommend_checks = (quota_left, recommender_opinion_attached)
 
-    @state.transition(
-        source=S.DRAFT,
-        target=S.SUBMITTED,
-        label=gettext_lazy("提交"),
-        permission=APPLICANT,
-        custom=spec(
-            window="submission", snapshot=True, checkpoint="submission", opinion=OPINION_NONE, checks=SUBMIT_CHECKS
-        ),
-    )
-    def submit(self, ctx):
-        pass
-
-    @state.transition(
-        source=[S.DRAFT, S.SUBMITTED, S.RETURNED],
-        target=S.WITHDRAWN,
-        label=gettext_lazy("撤回"),
-        permission=APPLICANT,
-        custom=spec(),
-    )
-    def withdraw(self, ctx):
-        pass
-
-    @state.transition(
-        source=S.SUBMITTED,
-        target=S.RETURNED,
-        label=pgettext_lazy("action", "退回修改"),
-        permission=RECOMMENDER,
-        custom=spec(opinion=OPINION_REQUIRED),
-    )
-    def return_for_revision(self, ctx):
-        pass
-
-    @state.transition(
-        source=S.RETURNED,
-        target=S.SUBMITTED,
-        label=gettext_lazy("修改后重新提交"),
-        permission=APPLICANT,
-        custom=spec(
-            window="submission",
-            snapshot=True,
-            checkpoint="submission",
-            checks=(*SUBMIT_CHECKS, conditions.changed_since_last_revision),
-        ),
-    )
-    def resubmit(self, ctx):
-        pass
-
-    @state.transition(
-        source=S.SUBMITTED,
-        target=S.RECOMMENDED,
-        label=gettext_lazy("推荐"),
-        permission=RECOMMENDER,
-        custom=spec(
-            window="recommender_review",
-            checkpoint="recommender",
-            opinion=OPINION_REQUIRED,
-            checks=(quota_left, recommender_opinion_attached),
-        ),
-    )
-    def recommend(self, ctx):
-        pass
-
-    @state.transition(
-        source=S.SUBMITTED,
-        target=S.NOT_RECOMMENDED,
-        label=pgettext_lazy("action", "不予推荐"),
-        permission=RECOMMENDER,
-        custom=spec(opinion=OPINION_REQUIRED),
-    )
-    def decline(self, ctx):
-        pass
-
-    @state.transition(
+    @StandardFlow.transition(
         source=S.RECOMMENDED,
         target=S.EXPERT_REVIEW,
         label=gettext_lazy("形式审查通过"),
         permission=CAST_STAFF,
-        custom=spec(window="cast_review", checks=(no_duplicate,)),
+        custom=spec(window="cast_review", checks=(no_duplicate,), tell=(Tell.APPLICANTS,)),
     )
     def pass_formal_review(self, ctx):
         pass
 
-    @state.transition(
+    @StandardFlow.transition(
         source=S.RECOMMENDED,
         target=S.RETURNED,
         label=gettext_lazy("形式审查退回修改"),
         permission=CAST_STAFF,
-        custom=spec(opinion=OPINION_REQUIRED),
+        custom=spec(opinion=OPINION_REQUIRED, tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT)),
     )
     def return_from_formal_review(self, ctx):
         pass
 
-    @state.transition(
+    @StandardFlow.transition(
         source=S.RECOMMENDED,
         target=S.REJECTED,
         label=gettext_lazy("形式审查不通过"),
         permission=CAST_STAFF,
-        custom=spec(opinion=OPINION_REQUIRED),
+        custom=spec(opinion=OPINION_REQUIRED, tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT)),
     )
     def reject_formal_review(self, ctx):
         pass
 
-    @state.transition(
+    @StandardFlow.transition(
         source=S.EXPERT_REVIEW,
         target=S.PROPOSED,
         label=gettext_lazy("拟立项"),
         permission=CAST_STAFF,
         custom=spec(
-            checkpoint="cast", opinion=OPINION_REQUIRED, checks=(conditions.experts_scored, funding_amount_valid)
+            checkpoint="cast",
+            opinion=OPINION_REQUIRED,
+            checks=(conditions.experts_scored,),
+            inputs=(funding_amount_valid,),
+            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT, Tell.CAST_CONTENT),
         ),
     )
     def propose(self, ctx):
         self.record.funding_amount = Decimal(str(ctx.data["funding_amount"]))
         ctx.audit_data["funding_amount"] = str(self.record.funding_amount)
 
-    @state.transition(
+    @StandardFlow.transition(
         source=S.EXPERT_REVIEW,
         target=S.REJECTED,
         label=pgettext_lazy("action", "不予立项"),
         permission=CAST_STAFF,
-        custom=spec(opinion=OPINION_REQUIRED),
+        custom=spec(opinion=OPINION_REQUIRED, tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT)),
     )
     def reject(self, ctx):
         pass
 
-    @state.transition(
+    @StandardFlow.transition(
         source=S.PROPOSED,
         target=S.PUBLIC_NOTICE,
         label=gettext_lazy("发布公示"),
         permission=CAST_STAFF,
-        custom=spec(checkpoint="publication", bulk=True, checks=(_notice_check("on_reviewed_notice"),)),
+        custom=spec(
+            checkpoint="publication",
+            bulk=True,
+            checks=(notice_conditions.on_reviewed_notice,),
+            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
+        ),
     )
     def publish_notice(self, ctx):
         pass
 
-    @state.transition(
+    @StandardFlow.transition(
         source=S.PUBLIC_NOTICE,
         target=S.REJECTED,
         label=gettext_lazy("撤销立项（异议成立）"),
         permission=CAST_STAFF,
-        custom=spec(opinion=OPINION_REQUIRED, checks=(_notice_check("objection_upheld"),)),
+        custom=spec(
+            opinion=OPINION_REQUIRED,
+            checks=(notice_conditions.objection_upheld,),
+            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
+        ),
     )
     def revoke(self, ctx):
         pass
 
-    @state.transition(
+    @StandardFlow.transition(
         source=S.PUBLIC_NOTICE,
         target=S.APPROVED,
         label=gettext_lazy("正式立项"),
         permission=CAST_STAFF,
-        custom=spec(bulk=True, checks=(_notice_check("notice_period_over"), _notice_check("no_open_objection"))),
+        custom=spec(
+            bulk=True,
+            checks=(notice_conditions.notice_period_over, notice_conditions.no_open_objection),
+            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
+        ),
     )
     def issue(self, ctx):
         from django.utils import timezone

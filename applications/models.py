@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -173,13 +172,6 @@ class Application(WorkflowRecord):
             pairs.append((str(_("预算")), f"{b.item} {b.note}"))
         return pairs
 
-    @classmethod
-    def seed_demo_records(cls) -> int:
-        """Fill every state of the flow with realistic demo applications (seed_demo --with-records)."""
-        from .demo import seed_demo_records
-
-        return seed_demo_records()
-
     def budget_total(self) -> Decimal:
         return sum((b.amount for b in self.budget_lines.all()), Decimal("0"))
 
@@ -227,22 +219,3 @@ class BudgetLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} {self.amount}"
-
-
-class ExpertScore(models.Model):
-    """An assigned expert's weighted scores (0–100 per criterion) with a comment."""
-
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="scores")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    scores = models.JSONField(_("各项得分"))
-    total = models.DecimalField(_("加权总分"), max_digits=6, decimal_places=2)
-    comment = models.TextField(_("评审意见"))
-    submitted_at = models.DateTimeField(_("提交时间"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("专家评分")
-        verbose_name_plural = _("专家评分")
-        constraints = [models.UniqueConstraint(fields=["application", "expert"], name="one_score_per_expert")]
-
-    def __str__(self) -> str:
-        return f"{self.application_id} {self.expert_id} {self.total}"

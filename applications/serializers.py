@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from workflows.models import Attachment
+from workflows.api.serializers import RecordSerializer
 
-from .models import Application, BudgetLine, ExpertScore, SubprojectType, TeamMember
+from .models import Application, BudgetLine, SubprojectType, TeamMember
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
@@ -25,21 +25,11 @@ class SubprojectSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "description", "eligible_org_types", "pilot_only"]
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Attachment
-        fields = ["id", "kind", "original_name", "size", "sha256", "content_type", "uploaded_at"]
+class ApplicationSerializer(RecordSerializer):
+    """The application as a client reads it. Writes go through the services."""
 
-
-class ApplicationSerializer(serializers.ModelSerializer):
-    """The application as a client reads it. Writes go through the services (see the view)."""
-
-    state_label = serializers.SerializerMethodField()
     subproject = serializers.CharField(source="subproject.code", read_only=True)
     subproject_name = serializers.CharField(source="subproject.name", read_only=True)
-    organization = serializers.CharField(source="organization.code", read_only=True)
-    organization_name = serializers.CharField(source="organization.name", read_only=True)
-    recommending_unit = serializers.CharField(source="recommending_unit.code", read_only=True, default=None)
     team = TeamMemberSerializer(many=True, read_only=True)
     budget = BudgetLineSerializer(many=True, read_only=True, source="budget_lines")
 
@@ -87,15 +77,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_state_label(self, obj: Application) -> str:
-        return obj.flow_class.state_label(obj.state)
 
-
-class ApplicationListSerializer(serializers.ModelSerializer):
-    state_label = serializers.SerializerMethodField()
-    subproject = serializers.CharField(source="subproject.code")
-    organization = serializers.CharField(source="organization.code")
-    organization_name = serializers.CharField(source="organization.name")
+class ApplicationListSerializer(RecordSerializer):
+    subproject = serializers.CharField(source="subproject.code", read_only=True)
 
     class Meta:
         model = Application
@@ -113,9 +97,6 @@ class ApplicationListSerializer(serializers.ModelSerializer):
             "approval_number",
             "updated_at",
         ]
-
-    def get_state_label(self, obj: Application) -> str:
-        return obj.flow_class.state_label(obj.state)
 
 
 class ApplicationWriteSerializer(serializers.Serializer):
@@ -147,22 +128,3 @@ class ApplicationWriteSerializer(serializers.Serializer):
     commitment_signer = serializers.CharField(required=False)
     team = TeamMemberSerializer(many=True, required=False)
     budget = BudgetLineSerializer(many=True, required=False)
-
-
-class ScoreSerializer(serializers.ModelSerializer):
-    expert = serializers.CharField(source="expert.username")
-
-    class Meta:
-        model = ExpertScore
-        fields = ["expert", "scores", "total", "comment", "submitted_at"]
-
-
-class ScoreRequestSerializer(serializers.Serializer):
-    scores = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=100))
-    comment = serializers.CharField()
-
-
-class BulkTransitionSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=5000)
-    opinion = serializers.CharField(required=False, allow_blank=True, default="")

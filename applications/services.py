@@ -1,5 +1,6 @@
-"""Writes of applications: sub-project types, the form, scores. State changes go through
-``workflows.services.transition``; attachments through ``workflows.attachments``."""
+"""Writes of applications: sub-project types, the form. State changes go through
+``workflows.services.transition``; attachments through ``workflows.attachments``; scores
+through ``workflows.scoring``."""
 
 from __future__ import annotations
 
@@ -10,14 +11,13 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import permissions as perms
-from accounts.models import Organization, OrgType, Role
-from workflows.audit import audit_append
-from workflows.exceptions import InvalidInput, TransitionConflict, TransitionForbidden
-from workflows.locks import lock_record, retry_on_contention
-from workflows.models import AssignmentStatus, ReviewAssignment, Round, RoundKind
+from accounts.models import OrgType
+from workflows.drafts import applicant_org, draft_create, draft_update, require_applicant, round_of
+from workflows.exceptions import InvalidInput
+from workflows.locks import retry_on_contention
+from workflows.models import Round, RoundKind
 
-from .models import Application, BudgetLine, ExpertScore, SubprojectType, TeamMember
+from .models import Application, BudgetLine, SubprojectType, TeamMember
 
 DEFAULT_SUBPROJECTS = [
     {
@@ -211,15 +211,9 @@ def _clean_rows(rows: Any, limits: dict[str, int], label: str, errors: list[str]
     return clean_rows
 
 
-def _applicant_org(actor: Any, org_code: str | None) -> Organization:
-    orgs = [g for g in perms.grants(actor) if g.role == Role.APPLICANT]
-    if org_code:
-        orgs = [g for g in orgs if g.org_code == org_code]
-    if not orgs:
-        raise TransitionForbidden(_("只有申报单位的申报人可以创建申报"))
-    if len(orgs) > 1:
-        raise InvalidInput(_("您属于多个申报单位，请指定单位代码（organization）"))
-    return Organization.objects.get(pk=orgs[0].org_id)
+def _subproject(round_: Round, raw: Any) -> SubprojectType | None:
+    qs = round_.subprojects.all()
+    return qs.filter(pk=raw).first() if str(raw).isdigit() else qs.filter(code=raw).first()
 
 
 @retry_on_contention
@@ -232,20 +226,14 @@ def application_create(*, actor: Any, data: dict[str, Any]) -> Application:
     event "create".
     """
     errors: list[str] = []
-    org = _applicant_org(actor, data.get("organization"))
-    round_id = data.get("round")
-    round_ = Round.objects.filter(pk=round_id, kind=RoundKind.APPLICATION).first() if str(round_id).isdigit() else None
+    org = applicant_org(actor, data.get("organization"), noun=_("申报"))
+    round_ = round_of(RoundKind.APPLICATION, data.get("round"))
     if round_ is None:
         errors.append(_("请选择有效的项目申报批次"))
     sub = None
     sub_raw = data.get("subproject")
     if round_ is not None:
-        qs = round_.subprojects.all()
-        sub = (
-            (qs.filter(pk=sub_raw).first() if str(sub_raw).isdigit() else qs.filter(code=sub_raw).first())
-            if sub_raw
-            else None
-        )
+        sub = _subproject(round_, sub_raw) if sub_raw else None
         if sub is None:
             errors.append(_("请选择本批次的子项目"))
     clean = _clean_fields(data, errors)
@@ -255,19 +243,14 @@ def application_create(*, actor: Any, data: dict[str, Any]) -> Application:
         errors.append(_("请填写“项目名称”"))
     if errors:
         raise InvalidInput(errors)
-    application = Application.objects.create(round=round_, subproject=sub, organization=org, created_by=actor, **clean)
-    _replace_rows(application, team, budget)
-    audit_append(
-        record_type=application.record_type(),
-        record_id=application.pk,
-        action="create",
+    return draft_create(
+        Application,
         actor=actor,
-        actor_org=org.code,
-        actor_role=Role.APPLICANT,
-        to_state=application.state,
-        data={"subproject": sub.code, "name": application.name},
+        organization=org,
+        fields={"round": round_, "subproject": sub, **clean},
+        after=lambda application: _replace_rows(application, team, budget),
+        audit_data=lambda application: {"subproject": sub.code, "name": application.name},
     )
-    return application
 
 
 def _replace_rows(application: Application, team: list[dict] | None, budget: list[dict] | None) -> None:
@@ -291,8 +274,7 @@ def application_update(application: Application, *, actor: Any, data: dict[str, 
     editable states; saves the fields; replaces the team and budget when given; appends the
     audit event "edit" naming the changed fields.
     """
-    if not perms.is_applicant_of(actor, application):
-        raise TransitionForbidden(_("只有本单位申报人可以修改申报"))
+    require_applicant(application, actor, noun=_("申报"))
     errors: list[str] = []
     if "round" in data or "organization" in data:
         errors.append(_("申报批次和申报单位创建后不能更改"))
@@ -303,124 +285,18 @@ def application_update(application: Application, *, actor: Any, data: dict[str, 
     )
     if "name" in clean and not clean["name"]:
         errors.append(_("请填写“项目名称”"))
-    with transaction.atomic():
-        locked = lock_record(Application, application.pk)
-        sub = None
-        if "subproject" in data:
-            raw = data["subproject"]
-            qs = locked.round.subprojects.all()
-            sub = qs.filter(pk=raw).first() if str(raw).isdigit() else qs.filter(code=raw).first()
-            if sub is None:
-                errors.append(_("请选择本批次的子项目"))
-        if errors:
-            raise InvalidInput(errors)
-        if locked.state not in locked.flow_class.editable_states:
-            raise TransitionConflict(
-                _("申报当前状态为“%(state)s”，不能修改") % {"state": locked.get_flow().state_label(locked.state)}
-            )
-        changed = sorted(k for k, v in clean.items() if getattr(locked, k) != v)
-        for key, value in clean.items():
-            setattr(locked, key, value)
-        if sub is not None and sub.pk != locked.subproject_id:
-            locked.subproject = sub
-            changed.append("subproject")
-        locked.save()
-        _replace_rows(locked, team, budget)
-        if team is not None:
-            changed.append("team")
-        if budget is not None:
-            changed.append("budget")
-        audit_append(
-            record_type=locked.record_type(),
-            record_id=locked.pk,
-            action="edit",
-            actor=actor,
-            actor_org=locked.organization.code,
-            actor_role=Role.APPLICANT,
-            from_state=locked.state,
-            to_state=locked.state,
-            data={"fields": changed},
-            revision_hash=locked.current_revision_hash,
-        )
-    return locked
-
-
-@retry_on_contention
-def score_submit(application: Application, *, actor: Any, scores: dict[str, Any], comment: str) -> ExpertScore:
-    """An assigned expert scores the application (0–100 per criterion, weighted).
-
-    Side effects, in order: validates the scores and comment; locks the record; refuses
-    unless it is in expert review and the actor holds an open or done (re-scoring)
-    assignment without a conflict of interest; stores or replaces the score; marks the
-    assignment done; appends the audit event "score".
-    """
-    criteria = application.round.typed_settings.criteria
-    errors: list[str] = []
-    if not isinstance(scores, dict):
-        raise InvalidInput(_("评分必须按评分指标给出"))
-    keys = {c.key for c in criteria}
-    for key in sorted(set(scores) - keys):
-        errors.append(_("未知的评分指标：%(key)s") % {"key": key})
-    values: dict[str, int] = {}
-    for c in criteria:
-        raw = scores.get(c.key)
-        if raw in (None, ""):
-            errors.append(_("请为“%(label)s”打分") % {"label": c.label})
-            continue
-        try:
-            value = int(str(raw))
-        except ValueError:
-            errors.append(_("“%(label)s”的分数必须是 0–100 的整数") % {"label": c.label})
-            continue
-        if isinstance(raw, bool) or not 0 <= value <= 100 or str(raw).strip() != str(value):
-            errors.append(_("“%(label)s”的分数必须是 0–100 的整数") % {"label": c.label})
-            continue
-        values[c.key] = value
-    comment = (comment or "").strip() if isinstance(comment, str) else ""
-    if not comment:
-        errors.append(_("请填写评审意见"))
-    elif len(comment) > 5000:
-        errors.append(_("评审意见不得超过 5000 个字符"))
+    if "subproject" in data:
+        # The round never changes, so its sub-projects can be read before the lock.
+        sub = _subproject(application.round, data["subproject"])
+        if sub is None:
+            errors.append(_("请选择本批次的子项目"))
+        else:
+            clean["subproject"] = sub
     if errors:
         raise InvalidInput(errors)
-    total = sum(Decimal(values[c.key]) * c.weight for c in criteria) / Decimal(100)
-    with transaction.atomic():
-        locked = lock_record(Application, application.pk)
-        conflict = perms.expert_conflict(actor, locked)
-        if conflict:
-            raise TransitionForbidden(conflict)
-        assignment = (
-            ReviewAssignment.objects.select_for_update()
-            .filter(record_type=locked.record_type(), record_id=locked.pk, stage="expert", assignee=actor)
-            .exclude(status=AssignmentStatus.WITHDRAWN)
-            .first()
-        )
-        if assignment is None:
-            raise TransitionForbidden(_("您没有该申报的评审任务"))
-        if locked.state != "expert_review":
-            raise TransitionConflict(_("申报已不在专家评审阶段，不能评分"))
-        score, _created = ExpertScore.objects.update_or_create(
-            application=locked,
-            expert=actor,
-            defaults={"scores": values, "total": total.quantize(Decimal("0.01")), "comment": comment},
-        )
-        if assignment.status == AssignmentStatus.OPEN:
-            from django.utils import timezone
 
-            ReviewAssignment.objects.filter(pk=assignment.pk).update(
-                status=AssignmentStatus.DONE, completed_at=timezone.now()
-            )
-        audit_append(
-            record_type=locked.record_type(),
-            record_id=locked.pk,
-            action="score",
-            actor=actor,
-            actor_org=next((g.org_code for g in perms.grants(actor) if g.role == Role.EXPERT), ""),
-            actor_role=Role.EXPERT,
-            from_state=locked.state,
-            to_state=locked.state,
-            opinion=comment,
-            data={"scores": values, "total": str(score.total)},
-            revision_hash=locked.current_revision_hash,
-        )
-    return score
+    def rows(locked: Application) -> list[str]:
+        _replace_rows(locked, team, budget)
+        return [name for name, given in (("team", team), ("budget", budget)) if given is not None]
+
+    return draft_update(application, actor=actor, noun=_("申报"), fields=clean, after=rows)

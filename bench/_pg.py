@@ -88,7 +88,7 @@ def database_name() -> str:
 
 def seed(**options: Any) -> dict[str, Any]:
     """``seed_scale`` in this process; returns what it made (rounds, counts)."""
-    from workflows.management.commands.seed_scale import seed_scale
+    from devtools.management.commands.seed_scale import seed_scale
 
     started = time.perf_counter()
     result = seed_scale(**options)
@@ -115,7 +115,7 @@ def national_round() -> Any:
     from django.utils import timezone
 
     from applications.models import Application
-    from workflows.management.commands.seed_scale import round_titles
+    from devtools.management.commands.seed_scale import round_titles
     from workflows.models import Round, RoundKind
 
     title, _selection = round_titles(NATIONAL_LABEL, timezone.localdate().year)

@@ -185,9 +185,9 @@ def main() -> int:
     records = list(Application.objects.filter(round=round_).order_by("pk"))
     ours_records, theirs_records = records[: args.records], records[args.records :]
     others = list(
-        Application.objects.filter(round=national, state="recommended").order_by("-pk").values_list("pk", flat=True)[
-            :3000
-        ]
+        Application.objects.filter(round=national, state="recommended")
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:3000]
     )
     staff = _pg.user("sc-cast-staff1")
     perms.grants(staff)
@@ -244,7 +244,9 @@ def main() -> int:
     row(
         "others' transitions during the job",
         f"{len(latencies):,} done; p50 {percentile(latencies, 50):.1f} ms, p95 {p95:.1f} ms, "
-        f"max {max(latencies):.1f} ms" if latencies else "none done",
+        f"max {max(latencies):.1f} ms"
+        if latencies
+        else "none done",
     )
     row(f"target p95 < {TARGET_P95_MS:g} ms", _pg.verdict(ok_others))
     row("approved / numbers / audit ledger", f"{approved:,}; {'in order' if numbers == expected else 'WRONG'}; {chain}")

@@ -67,9 +67,10 @@ def queue_users(round_: Any) -> list[tuple[str, Any, str]]:
 
 def page_sql(user: Any, state: str, round_id: int, page: int) -> tuple[tuple[str, Any], tuple[str, Any]]:
     """The count and page SQL the list sends for this user, state, round and page."""
-    from applications.selectors import application_list
+    from applications.models import Application
+    from workflows.registry import record_type_of
 
-    qs = application_list(user=user, state=state, round_id=str(round_id))
+    qs = record_type_of(Application).listing(user, {"state": state, "round": str(round_id)})
     offset = (page - 1) * PAGE_SIZE
     count_sql = qs.order_by().values("pk").query.sql_with_params()
     return (f"SELECT COUNT(*) FROM ({count_sql[0]}) counted", count_sql[1]), qs[
@@ -99,7 +100,7 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
 
     from applications.models import Application
-    from applications.selectors import application_list
+    from workflows.registry import record_type_of
 
     round_ = _pg.national_round()
     total = Application.objects.filter(round=round_).count()
@@ -109,7 +110,7 @@ def main() -> int:
     for who, user, state in queue_users(round_):
         client = Client()
         client.force_login(user)
-        rows = application_list(user=user, state=state, round_id=str(round_.pk)).count()
+        rows = record_type_of(Application).listing(user, {"state": state, "round": str(round_.pk)}).count()
         last = max(1, -(-rows // PAGE_SIZE))
         for kind, base in (("HTML", "/applications/"), ("API", "/api/v1/applications/")):
             for page in sorted({1, min(last, 50)}):

@@ -156,7 +156,7 @@ def other_transitions(staff: Any) -> dict[str, int]:
 
     from accounts.models import Role, User
     from applications.models import Application
-    from nominations.demo import PDF_BYTES
+    from devtools.demo.nominations import PDF_BYTES
     from workflows.attachments import attachment_add
     from workflows.services import checkpoint_record, transition
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions as perms
 from accounts.models import OrgType, Role
 from applications.models import Application
+from common.http import parse_id
 from nominations.models import Nomination
 from workflows.flows import BaseFlow, RolePermission
 from workflows.models import (
@@ -32,7 +33,7 @@ from workflows.models import (
     Round,
     RoundKind,
 )
-from workflows.selectors import parse_id, visible_records
+from workflows.selectors import visible_records
 
 RECORD_MODELS: tuple[type, ...] = (Application, Nomination)
 MY_RECORDS_LIMIT = 50

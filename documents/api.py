@@ -21,10 +21,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.http import parse_id
 from workflows.api.mixins import ERROR_RESPONSES
 from workflows.exceptions import InvalidInput
 from workflows.models import Round
-from workflows.selectors import parse_id
 
 from . import responses, selectors, services
 from .models import BatchJob
@@ -68,6 +68,29 @@ PDF_RESPONSE = {(200, "application/pdf"): OpenApiTypes.BINARY, **ERROR_RESPONSES
 
 class PDFView(APIView):
     renderer_classes = [JSONRenderer, PDFRenderer]
+
+
+REVISION = OpenApiParameter("revision", int, description="版本号（默认当前版本；草稿为已填写的内容）")
+
+
+class ApplicationFormPDF(PDFView):
+    @extend_schema(
+        parameters=[REVISION],
+        responses=PDF_RESPONSE,
+        description="申报书 PDF（含验证码）— the application form of the current revision (or of ?revision=n).",
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        return responses.application_form(pk, request.user, revision=request.query_params.get("revision"))
+
+
+class NominationFormPDF(PDFView):
+    @extend_schema(
+        parameters=[REVISION],
+        responses=PDF_RESPONSE,
+        description="推荐表 PDF（含验证码）— the recommendation form of the current revision (or of ?revision=n).",
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        return responses.nomination_form(pk, request.user, revision=request.query_params.get("revision"))
 
 
 class ApprovalNoticePDF(PDFView):

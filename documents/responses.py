@@ -9,8 +9,9 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from applications.selectors import application_get, application_list
-from nominations.selectors import nomination_get, nomination_list
+from applications.models import Application
+from nominations.models import Nomination
+from workflows.registry import record_type_of
 
 from . import exports, services
 from .services import RenderedDocument
@@ -38,7 +39,7 @@ def pdf_response(rendered: RenderedDocument, *, inline: bool = False) -> HttpRes
 
 
 def visible_application(pk: Any, user: Any) -> Any:
-    application = application_get(pk, user=user)
+    application = record_type_of(Application).get(pk, user)
     if application is None:
         raise Http404
     return application
@@ -60,7 +61,7 @@ def audit_history(pk: Any, user: Any) -> HttpResponse:
 
 
 def visible_nomination(pk: Any, user: Any) -> Any:
-    nomination = nomination_get(pk, user=user)
+    nomination = record_type_of(Nomination).get(pk, user)
     if nomination is None:
         raise Http404
     return nomination
@@ -113,15 +114,7 @@ def notice_list(pk: Any, user: Any) -> HttpResponse:
 def applications_export(params: Any, user: Any, *, fmt: str) -> HttpResponse:
     """The applications the user may see, filtered as the list is (``state``, ``round``,
     ``subproject``, ``province``, ``q``, ``ordering``), as .xlsx or .csv."""
-    applications = application_list(
-        user=user,
-        state=params.get("state"),
-        round_id=params.get("round"),
-        subproject=params.get("subproject"),
-        province=params.get("province"),
-        q=params.get("q"),
-        ordering=params.get("ordering"),
-    ).select_related("recommending_unit")
+    applications = record_type_of(Application).listing(user, params)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
         content = exports.xlsx(
@@ -137,14 +130,7 @@ def applications_export(params: Any, user: Any, *, fmt: str) -> HttpResponse:
 def nominations_export(params: Any, user: Any, *, fmt: str) -> HttpResponse:
     """The nominations the user may see, filtered as the list is (``state``, ``round``,
     ``category``, ``q``, ``ordering``), as .xlsx or .csv."""
-    nominations = nomination_list(
-        user=user,
-        state=params.get("state"),
-        round_id=params.get("round"),
-        category=params.get("category"),
-        q=params.get("q"),
-        ordering=params.get("ordering"),
-    )
+    nominations = record_type_of(Nomination).listing(user, params)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     columns = exports.NOMINATION_COLUMNS
     if fmt == "xlsx":

@@ -1,8 +1,7 @@
 """Reads of documents and batches that depend on who is asking.
 
-Records always come through the record types' own selectors
-(``applications.selectors.application_list``, ``nominations.selectors.nomination_list``, the
-notices' selectors):
+Records always come through their record type's scoped list (``RecordType.listing``) or the
+notices' selectors:
 a download shows a user only what that user may see. Batches are CAST's: CAST staff and the
 auditor see every batch; the one who started a batch may always fetch it; anyone else sees
 none (404).
@@ -15,15 +14,21 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts import permissions as perms
-from applications.selectors import application_list
-from nominations.selectors import nomination_list, winners
+from applications.models import Application
+from nominations.models import Nomination
+from nominations.selectors import winners
+from workflows.registry import record_type_of
 
 from .models import BatchJob, DocumentKind, IssuedDocument, normalize_code
 
 
 def approved_of_round(*, user: Any, round_id: int) -> QuerySet:
     """The issued (approved) applications of a round the user may see, in number order."""
-    return application_list(user=user, state="approved", round_id=str(round_id)).order_by("approval_number", "pk")
+    return (
+        record_type_of(Application)
+        .listing(user, {"state": "approved", "round": str(round_id)})
+        .order_by("approval_number", "pk")
+    )
 
 
 def awarded_of_round(*, round_id: int, user: Any = None) -> QuerySet:
@@ -31,7 +36,11 @@ def awarded_of_round(*, round_id: int, user: Any = None) -> QuerySet:
     see, or (``user`` None) the announced winners, which are public."""
     if user is None:
         return winners(round_id=round_id).order_by("certificate_number", "pk")
-    return nomination_list(user=user, state="awarded", round_id=str(round_id)).order_by("certificate_number", "pk")
+    return (
+        record_type_of(Nomination)
+        .listing(user, {"state": "awarded", "round": str(round_id)})
+        .order_by("certificate_number", "pk")
+    )
 
 
 def can_see_result_lists(user: Any) -> bool:

@@ -14,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common.http import parse_id
 from workflows.exceptions import WorkflowError
 from workflows.models import Round
-from workflows.selectors import parse_id
 
 from . import responses, selectors, services
 from .models import normalize_code

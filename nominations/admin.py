@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Nomination, NominationScore
+from .models import Nomination
 
 
 @admin.register(Nomination)
@@ -12,9 +12,3 @@ class NominationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-@admin.register(NominationScore)
-class NominationScoreAdmin(admin.ModelAdmin):
-    list_display = ["nomination", "expert", "total", "submitted_at"]
-    readonly_fields = [f.name for f in NominationScore._meta.fields]

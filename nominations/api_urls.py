@@ -1,11 +1,5 @@
-from django.urls import include, path
-from rest_framework.routers import SimpleRouter
+from django.urls import path
 
-from .api import NominationViewSet, WinnersView
+from .api import WinnersView
 
-router = SimpleRouter()
-router.register("nominations", NominationViewSet, basename="nomination")
-urlpatterns = [
-    path("", include(router.urls)),
-    path("public/winners/", WinnersView.as_view(), name="api-public-winners"),
-]
+urlpatterns = [path("public/winners/", WinnersView.as_view(), name="api-public-winners")]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -129,12 +128,6 @@ class Nomination(WorkflowRecord):
 
         return reverse("nominations:detail", args=[self.pk])
 
-    @classmethod
-    def seed_demo_records(cls) -> int:
-        from .demo import seed_demo_records
-
-        return seed_demo_records()
-
     def content_snapshot(self) -> dict[str, Any]:
         data = super().content_snapshot()
         for name in (
@@ -172,22 +165,3 @@ class Nomination(WorkflowRecord):
             "title": self.nominee_name,
             "summary": f"{self.get_category_display()} · {self.organization.name} · {summary}",
         }
-
-
-class NominationScore(models.Model):
-    """An assigned expert's weighted scores (0–100 per criterion of the category)."""
-
-    nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="scores")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    scores = models.JSONField(_("各项得分"))
-    total = models.DecimalField(_("加权总分"), max_digits=6, decimal_places=2)
-    comment = models.TextField(_("评审意见"))
-    submitted_at = models.DateTimeField(_("提交时间"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("专家评分")
-        verbose_name_plural = _("专家评分")
-        constraints = [models.UniqueConstraint(fields=["nomination", "expert"], name="one_nomination_score_per_expert")]
-
-    def __str__(self) -> str:
-        return f"{self.nomination_id} {self.expert_id} {self.total}"

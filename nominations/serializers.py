@@ -2,23 +2,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from workflows.models import Attachment
+from workflows.api.serializers import RecordSerializer
 
-from .models import Nomination, NominationScore
-
-
-class NominationAttachmentSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Attachment
-        fields = ["id", "kind", "original_name", "size", "sha256", "content_type", "uploaded_at"]
+from .models import Nomination
 
 
-class NominationSerializer(serializers.ModelSerializer):
-    state_label = serializers.SerializerMethodField()
+class NominationSerializer(RecordSerializer):
     category_label = serializers.CharField(source="get_category_display", read_only=True)
-    organization = serializers.CharField(source="organization.code", read_only=True)
-    organization_name = serializers.CharField(source="organization.name", read_only=True)
-    recommending_unit = serializers.CharField(source="recommending_unit.code", read_only=True, default=None)
 
     class Meta:
         model = Nomination
@@ -70,15 +60,8 @@ class NominationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_state_label(self, obj: Nomination) -> str:
-        return obj.flow_class.state_label(obj.state)
 
-
-class NominationListSerializer(serializers.ModelSerializer):
-    state_label = serializers.SerializerMethodField()
-    organization = serializers.CharField(source="organization.code")
-    organization_name = serializers.CharField(source="organization.name")
-
+class NominationListSerializer(RecordSerializer):
     class Meta:
         model = Nomination
         fields = [
@@ -93,9 +76,6 @@ class NominationListSerializer(serializers.ModelSerializer):
             "certificate_number",
             "updated_at",
         ]
-
-    def get_state_label(self, obj: Nomination) -> str:
-        return obj.flow_class.state_label(obj.state)
 
 
 class NominationWriteSerializer(serializers.Serializer):
@@ -125,25 +105,6 @@ class NominationWriteSerializer(serializers.Serializer):
     unit_opinion = serializers.CharField(required=False)
     unit_opinion_signer = serializers.CharField(required=False)
     unit_opinion_date = serializers.DateField(required=False)
-
-
-class NominationScoreSerializer(serializers.ModelSerializer):
-    expert = serializers.CharField(source="expert.username")
-
-    class Meta:
-        model = NominationScore
-        fields = ["expert", "scores", "total", "comment", "submitted_at"]
-
-
-class NominationScoreRequestSerializer(serializers.Serializer):
-    scores = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=100))
-    comment = serializers.CharField()
-
-
-class NominationBulkTransitionSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=5000)
-    opinion = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class WinnerSerializer(serializers.ModelSerializer):

@@ -1,5 +1,5 @@
-"""Writes of nominations: the form and the experts' scores. State changes go through
-``workflows.services.transition``; photos and opinion PDFs through ``workflows.attachments``."""
+"""Writes of nominations: the form. State changes go through ``workflows.services.transition``;
+photos and opinion PDFs through ``workflows.attachments``; scores through ``workflows.scoring``."""
 
 from __future__ import annotations
 
@@ -11,16 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions as perms
-from accounts.models import Organization, Role
-from workflows.audit import audit_append
-from workflows.exceptions import InvalidInput, TransitionConflict, TransitionForbidden
-from workflows.locks import lock_record, retry_on_contention
-from workflows.models import AssignmentStatus, ReviewAssignment, Round, RoundKind
-from workflows.scoring import weigh
+from workflows.drafts import applicant_org, draft_create, draft_update, require_applicant, round_of
+from workflows.exceptions import InvalidInput
+from workflows.locks import retry_on_contention
+from workflows.models import RoundKind
 
 from .checks import DEEDS_MAX
-from .models import Category, Gender, Nomination, NominationScore
+from .models import Category, Gender, Nomination
 
 TEXT_LIMITS = {
     "nominee_name": 100,
@@ -113,17 +110,6 @@ def _clean(data: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     return clean
 
 
-def _applicant_org(actor: Any, org_code: str | None) -> Organization:
-    grants = [g for g in perms.grants(actor) if g.role == Role.APPLICANT]
-    if org_code:
-        grants = [g for g in grants if g.org_code == org_code]
-    if not grants:
-        raise TransitionForbidden(_("只有申报单位的申报人可以创建推荐"))
-    if len(grants) > 1:
-        raise InvalidInput(_("您属于多个申报单位，请指定单位代码（organization）"))
-    return Organization.objects.get(pk=grants[0].org_id)
-
-
 @retry_on_contention
 @transaction.atomic
 def nomination_create(*, actor: Any, data: dict[str, Any]) -> Nomination:
@@ -133,9 +119,8 @@ def nomination_create(*, actor: Any, data: dict[str, Any]) -> Nomination:
     creates the nomination in draft; appends the audit event "create".
     """
     errors: list[str] = []
-    org = _applicant_org(actor, data.get("organization"))
-    round_id = data.get("round")
-    round_ = Round.objects.filter(pk=round_id, kind=RoundKind.SELECTION).first() if str(round_id).isdigit() else None
+    org = applicant_org(actor, data.get("organization"), noun=_("推荐"))
+    round_ = round_of(RoundKind.SELECTION, data.get("round"))
     if round_ is None:
         errors.append(_("请选择有效的评选批次"))
     category = data.get("category")
@@ -147,18 +132,13 @@ def nomination_create(*, actor: Any, data: dict[str, Any]) -> Nomination:
         errors.append(_("请填写“被推荐对象名称”"))
     if errors:
         raise InvalidInput(errors)
-    nomination = Nomination.objects.create(round=round_, category=category, organization=org, created_by=actor, **clean)
-    audit_append(
-        record_type=nomination.record_type(),
-        record_id=nomination.pk,
-        action="create",
+    return draft_create(
+        Nomination,
         actor=actor,
-        actor_org=org.code,
-        actor_role=Role.APPLICANT,
-        to_state=nomination.state,
-        data={"category": category, "nominee": nomination.nominee_name},
+        organization=org,
+        fields={"round": round_, "category": category, **clean},
+        audit_data=lambda n: {"category": category, "nominee": n.nominee_name},
     )
-    return nomination
 
 
 @retry_on_contention
@@ -168,8 +148,7 @@ def nomination_update(nomination: Nomination, *, actor: Any, data: dict[str, Any
     Side effects, in order: validates; locks the row; refuses outside the editable states;
     saves; appends the audit event "edit" naming the changed fields.
     """
-    if not perms.is_applicant_of(actor, nomination):
-        raise TransitionForbidden(_("只有本单位申报人可以修改推荐"))
+    require_applicant(nomination, actor, noun=_("推荐"))
     errors: list[str] = []
     if {"round", "organization", "category"} & set(data):
         errors.append(_("评选批次、申报单位和类别创建后不能更改"))
@@ -178,76 +157,4 @@ def nomination_update(nomination: Nomination, *, actor: Any, data: dict[str, Any
         errors.append(_("请填写“被推荐对象名称”"))
     if errors:
         raise InvalidInput(errors)
-    with transaction.atomic():
-        locked = lock_record(Nomination, nomination.pk)
-        if locked.state not in locked.flow_class.editable_states:
-            raise TransitionConflict(
-                _("推荐当前状态为“%(state)s”，不能修改") % {"state": locked.get_flow().state_label(locked.state)}
-            )
-        changed = sorted(k for k, v in clean.items() if getattr(locked, k) != v)
-        for key, value in clean.items():
-            setattr(locked, key, value)
-        locked.save()
-        audit_append(
-            record_type=locked.record_type(),
-            record_id=locked.pk,
-            action="edit",
-            actor=actor,
-            actor_org=locked.organization.code,
-            actor_role=Role.APPLICANT,
-            from_state=locked.state,
-            to_state=locked.state,
-            data={"fields": changed},
-            revision_hash=locked.current_revision_hash,
-        )
-    return locked
-
-
-@retry_on_contention
-def nomination_score_submit(
-    nomination: Nomination, *, actor: Any, scores: dict[str, Any], comment: str
-) -> NominationScore:
-    """An assigned expert scores the nomination on its category's criteria.
-
-    Side effects, in order: validates; locks the record; refuses without an assignment, with
-    a conflict of interest, or outside expert review; stores or replaces the score; marks the
-    assignment done; appends the audit event "score".
-    """
-    criteria = nomination.round.typed_settings.criteria[nomination.category]
-    values, total, comment = weigh(criteria, scores, comment)
-    with transaction.atomic():
-        locked = lock_record(Nomination, nomination.pk)
-        conflict = perms.expert_conflict(actor, locked)
-        if conflict:
-            raise TransitionForbidden(conflict)
-        assignment = (
-            ReviewAssignment.objects.select_for_update()
-            .filter(record_type=locked.record_type(), record_id=locked.pk, stage="expert", assignee=actor)
-            .exclude(status=AssignmentStatus.WITHDRAWN)
-            .first()
-        )
-        if assignment is None:
-            raise TransitionForbidden(_("您没有该推荐的评审任务"))
-        if locked.state != "expert_review":
-            raise TransitionConflict(_("推荐已不在专家评审阶段，不能评分"))
-        score, _created = NominationScore.objects.update_or_create(
-            nomination=locked, expert=actor, defaults={"scores": values, "total": total, "comment": comment}
-        )
-        if assignment.status == AssignmentStatus.OPEN:
-            ReviewAssignment.objects.filter(pk=assignment.pk).update(
-                status=AssignmentStatus.DONE, completed_at=timezone.now()
-            )
-        audit_append(
-            record_type=locked.record_type(),
-            record_id=locked.pk,
-            action="score",
-            actor=actor,
-            actor_org=next((g.org_code for g in perms.grants(actor) if g.role == Role.EXPERT), ""),
-            actor_role=Role.EXPERT,
-            from_state=locked.state,
-            to_state=locked.state,
-            opinion=comment,
-            data={"scores": values, "total": str(total)},
-            revision_hash=locked.current_revision_hash,
-        )
-    return score
+    return draft_update(nomination, actor=actor, noun=_("推荐"), fields=clean)

@@ -19,10 +19,10 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from workflows.api.mixins import ERROR_RESPONSES, client_ip
+from common.http import client_ip, parse_id
+from workflows.api.mixins import ERROR_RESPONSES
 from workflows.exceptions import InvalidInput
 from workflows.models import Round
-from workflows.selectors import parse_id
 
 from . import selectors, services
 from .models import Objection, PublicNotice

@@ -23,7 +23,6 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions as perms
 from accounts.models import Membership, OrgType, Role, User
+from workflows import hooks
 from workflows import services as workflow_services
 from workflows.audit import audit_append
 from workflows.calendar import notice_end
@@ -642,9 +642,9 @@ def objection_file(
             revision_hash=record.current_revision_hash,
             client_ip=client_ip,
         )
-        from notifications.services import notify_users
-
-        notify_users(record=record, event=event, event_name="objection_filed", users=_cast_staff(), actor=None)
+        hooks.record_event(
+            record=record, event=event, event_name="objection_filed", actor=None, recipients=_cast_staff()
+        )
         cache.set(_rate_key(client_ip), [*_recent_filings(client_ip, now), now], OBJECTION_RATE_WINDOW)
     return objection
 
@@ -735,15 +735,21 @@ def objection_decide(
                 record = workflow_services.transition(
                     record, names["uphold"], actor=actor, opinion=reason, client_ip=client_ip
                 )
-        from notifications.services import notify_users
-
-        notify_users(
-            record=record, event=event, event_name="objection_decided", users=_applicants_of(record), actor=actor
+        hooks.record_event(
+            record=record, event=event, event_name="objection_decided", actor=actor, recipients=_applicants_of(record)
         )
         if locked.email:
+            # Through the outbox like every e-mail: retried, relayed, never lost to a mail
+            # server that is down at the moment.
             subject, body = _decision_mail(locked)
-            address = locked.email
-            transaction.on_commit(lambda: _send_decision_mail(address, subject, body))
+            hooks.tell(
+                message_key="objection_decision_mail",
+                context={},
+                dedup_base=f"objection:{locked.reference}:{locked.status}",
+                address=locked.email,
+                subject=subject,
+                text=body,
+            )
     return locked
 
 
@@ -768,10 +774,3 @@ def _decision_mail(objection: Objection) -> tuple[str, str]:
             "reason": objection.decision_reason,
         }
     return str(subject), str(body)
-
-
-def _send_decision_mail(address: str, subject: str, body: str) -> None:
-    try:
-        send_mail(subject, body, None, [address])
-    except Exception:  # the decision stands; the mail server being down must not undo it
-        logger.exception("could not e-mail the objection decision to the objector")

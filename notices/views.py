@@ -20,10 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import permissions as perms
-from workflows.api.mixins import client_ip
+from common.http import client_ip, parse_id
 from workflows.exceptions import WorkflowError
 from workflows.models import Round
-from workflows.selectors import parse_id
 
 from . import selectors, services
 from .models import NoticeStatus, ObjectionStatus

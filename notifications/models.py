@@ -25,7 +25,12 @@ class Notification(models.Model):
         verbose_name=_("收件人"),
         on_delete=models.CASCADE,
         related_name="notifications",
+        null=True,
+        blank=True,
     )
+    # An e-mail to someone without an account (an objector): the address, and the subject and
+    # text in the context, written when the row is.
+    address = models.EmailField(_("收件地址"), blank=True)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     message_key = models.CharField(_("消息类型"), max_length=60)
     context = models.JSONField(_("内容参数"), default=dict)
@@ -50,7 +55,7 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "channel", "read_at"])]
 
     def __str__(self) -> str:
-        return f"{self.message_key} → {self.recipient} ({self.channel})"
+        return f"{self.message_key} → {self.recipient or self.address} ({self.channel})"
 
 
 class Preference(models.Model):

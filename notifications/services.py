@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, OrgType, Role
+from workflows.flows import Tell
 
 from . import rules
 from .models import Channel, Notification, Preference, Status
@@ -34,15 +35,15 @@ def audiences_users(record: Any, audiences: Any) -> list[Any]:
 
     wanted = Q(pk__in=[])
     for audience in audiences:
-        if audience == rules.APPLICANTS:
+        if audience == Tell.APPLICANTS:
             wanted |= Q(organization_id=record.organization_id, role=Role.APPLICANT)
-        elif audience in (rules.RECOMMENDER_REVIEWERS, rules.RECOMMENDER_UNIT):
+        elif audience in (Tell.RECOMMENDER_REVIEWERS, Tell.RECOMMENDER_UNIT):
             wanted |= Q(organization_id=record.recommending_unit_id, role=Role.SOCIETY_REVIEWER)
-        elif audience == rules.RECOMMENDER_CONTENT:
+        elif audience == Tell.RECOMMENDER_CONTENT:
             wanted |= Q(organization_id=record.recommending_unit_id, role=Role.CONTENT_REVIEWER)
-        elif audience == rules.CAST_STAFF:
+        elif audience == Tell.CAST_STAFF:
             wanted |= Q(organization__type=OrgType.CAST, role=Role.CAST_STAFF)
-        elif audience == rules.CAST_CONTENT:
+        elif audience == Tell.CAST_CONTENT:
             wanted |= Q(organization__type=OrgType.CAST, role=Role.CONTENT_REVIEWER)
         else:
             raise ValueError(f"unknown audience {audience}")
@@ -67,12 +68,12 @@ class Recipient:
 IN_ORG = "m.organization_id = %s AND m.role = %s"
 OF_TYPE = "o.type = %s AND m.role = %s"
 AUDIENCE_SQL = {
-    rules.APPLICANTS: (IN_ORG, "organization_id", Role.APPLICANT),
-    rules.RECOMMENDER_REVIEWERS: (IN_ORG, "recommending_unit_id", Role.SOCIETY_REVIEWER),
-    rules.RECOMMENDER_UNIT: (IN_ORG, "recommending_unit_id", Role.SOCIETY_REVIEWER),
-    rules.RECOMMENDER_CONTENT: (IN_ORG, "recommending_unit_id", Role.CONTENT_REVIEWER),
-    rules.CAST_STAFF: (OF_TYPE, None, Role.CAST_STAFF),
-    rules.CAST_CONTENT: (OF_TYPE, None, Role.CONTENT_REVIEWER),
+    Tell.APPLICANTS: (IN_ORG, "organization_id", Role.APPLICANT),
+    Tell.RECOMMENDER_REVIEWERS: (IN_ORG, "recommending_unit_id", Role.SOCIETY_REVIEWER),
+    Tell.RECOMMENDER_UNIT: (IN_ORG, "recommending_unit_id", Role.SOCIETY_REVIEWER),
+    Tell.RECOMMENDER_CONTENT: (IN_ORG, "recommending_unit_id", Role.CONTENT_REVIEWER),
+    Tell.CAST_STAFF: (OF_TYPE, None, Role.CAST_STAFF),
+    Tell.CAST_CONTENT: (OF_TYPE, None, Role.CONTENT_REVIEWER),
 }
 
 
@@ -286,12 +287,31 @@ def notify_users(
     )
 
 
+def outbox_address(*, address: str, message_key: str, subject: str, text: str, dedup_key: str) -> Notification | None:
+    """An e-mail row for someone without an account (an objector), written in the caller's
+    transaction and delivered like every other (retries, the relay); None if the key exists."""
+    if Notification.objects.filter(dedup_key=dedup_key[:200]).exists():
+        return None
+    row = Notification.objects.create(
+        recipient=None,
+        address=address,
+        channel=Channel.EMAIL,
+        message_key=message_key,
+        context={"subject": subject, "text": text},
+        dedup_key=dedup_key[:200],
+        status=Status.PENDING,
+    )
+    _enqueue_on_commit([row])
+    return row
+
+
 class NotificationListener:
-    """Subscribed to the engine's record events (``workflows.hooks``): who hears of what comes
-    from the table in ``rules``, read before the record is locked when the engine prepares."""
+    """Subscribed to the engine's record events (``workflows.hooks``): who hears of what the
+    record's flow declares (``BaseFlow.audiences``), read before the record is locked when the
+    engine prepares."""
 
     def prepare(self, *, record: Any, event_name: str, memo: dict[Any, Any] | None = None) -> list[Any] | None:
-        audiences = rules.WHO_HEARS.get(event_name, ())
+        audiences = record.flow_class.audiences(event_name)
         if not audiences:
             return []
         key = ("notifications", event_name, record.organization_id, record.recommending_unit_id)
@@ -320,6 +340,24 @@ class NotificationListener:
             users = self.prepare(record=record, event_name=event_name) or []
         if users:
             notify_users(record=record, event=event, event_name=event_name, users=users, actor=actor)
+
+    def tell(
+        self,
+        *,
+        message_key: str,
+        context: dict[str, Any],
+        dedup_base: str,
+        users: list[Any] | None = None,
+        address: str = "",
+        subject: str = "",
+        text: str = "",
+    ) -> None:
+        if users:
+            outbox_write(users=users, message_key=message_key, context=context, dedup_base=dedup_base)
+        if address:
+            outbox_address(
+                address=address, message_key=message_key, subject=subject, text=text, dedup_key=f"{dedup_base}:address"
+            )
 
 
 def enqueue_delivery(ids: list[int]) -> None:

@@ -28,15 +28,21 @@ def deliver_notification(self, notification_id: int) -> str:
         return "skipped"
     row = Notification.objects.select_related("recipient").get(pk=notification_id)
     try:
-        subject, text, html = render(row.message_key, row.context, row.recipient.language)
+        if row.recipient is None:  # someone without an account: the text was written with the row
+            subject, text, html = row.context["subject"], row.context["text"], ""
+            to = row.address
+        else:
+            subject, text, html = render(row.message_key, row.context, row.recipient.language)
+            to = row.recipient.email
         message = EmailMultiAlternatives(
             subject=subject,
             body=text,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[row.recipient.email],
+            to=[to],
             headers={"X-Zhihui-Notification": row.dedup_key},
         )
-        message.attach_alternative(html, "text/html")
+        if html:
+            message.attach_alternative(html, "text/html")
         message.send()
     except Exception as exc:
         final = row.attempts >= MAX_ATTEMPTS

@@ -1,4 +1,4 @@
-"""Shared fixtures: the demo organizations and users of API.md, rounds, test records."""
+"""Shared fixtures: the demo organizations and users of docs/api.md, rounds, test records."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent, Checkpoint, ReviewAssignment, Revision, Round, SensitiveTerm
+from .models import AuditEvent, Checkpoint, ReviewAssignment, Revision, Round, Score, SensitiveTerm
 
 
 @admin.register(Round)
@@ -49,3 +49,9 @@ class RevisionAdmin(ReadOnlyAdmin):
 class ReviewAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["record_type", "record_id", "stage", "assignee", "due_date", "status"]
     list_filter = ["status", "stage"]
+
+
+@admin.register(Score)
+class ScoreAdmin(ReadOnlyAdmin):
+    list_display = ["record_type", "record_id", "expert", "total", "submitted_at"]
+    list_filter = ["record_type"]

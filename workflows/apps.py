@@ -8,3 +8,7 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .registry import autodiscover
+
+        # Each record app's ``records`` module declares its type (pages, API, nouns …).
+        autodiscover()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -44,6 +44,65 @@ def experts_scored(flow: Any, ctx: Any) -> Iterable[str]:
     )
     if len(assigned) < minimum:
         yield _("至少需要 %(n)s 位评审专家（已分配 %(m)s 位）") % {"n": minimum, "m": len(assigned)}
-    missing = len(assigned - set(record.scores.values_list("expert_id", flat=True)))
+    from .scoring import scores_query
+
+    missing = len(assigned - set(scores_query(record).values_list("expert_id", flat=True)))
     if missing:
         yield _("还有 %(n)s 位专家未提交评分") % {"n": missing}
+
+
+def attached(kind: str, message: Any, doc: str = "") -> Any:
+    """The record has an attachment of ``kind`` (a sealed form, a sealed opinion)."""
+
+    def check(flow: Any, ctx: Any) -> Iterable[str]:
+        from .models import Attachment
+
+        record = flow.record
+        if not Attachment.objects.filter(record_type=record.record_type(), record_id=record.pk, kind=kind).exists():
+            yield str(message)
+
+    check.__name__ = f"attached_{kind}"
+    check.__doc__ = doc or f"An attachment of kind {kind} is uploaded"
+    return check
+
+
+def quota(
+    *,
+    group: str,
+    limit: Callable[[Any], int],
+    states: Iterable[str],
+    message: Callable[[Any, int], str],
+    doc: str = "",
+) -> Any:
+    """The recommending unit has a place left in its quota for the record's group of the round
+    (a sub-project, a category): fewer than ``limit(record)`` of its records of the group are in
+    ``states``. Counted: two recommendations of the unit's group take turns (one scope lock)."""
+    from .flows import counted
+
+    held = tuple(states)
+
+    def scopes(record: Any) -> list[str]:
+        return [
+            f"quota:{record.record_type()}:{record.round_id}:{record.recommending_unit_id}:{getattr(record, group)}"
+        ]
+
+    @counted(scopes)
+    def check(flow: Any, ctx: Any) -> Iterable[str]:
+        record = flow.record
+        allowed = limit(record)
+        used = (
+            type(record)
+            .objects.filter(
+                round_id=record.round_id,
+                recommending_unit_id=record.recommending_unit_id,
+                state__in=held,
+                **{group: getattr(record, group)},
+            )
+            .count()
+        )
+        if used >= allowed:
+            yield message(record, allowed)
+
+    check.__name__ = "quota_left"
+    check.__doc__ = doc or "The recommending unit's quota has a place left"
+    return check

@@ -13,11 +13,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from viewflow import fsm
 
 from accounts import permissions as perms
 from accounts.models import Role
+
+from .conditions import changed_since_last_revision
 
 OPINION_NONE = "none"
 OPINION_OPTIONAL = "optional"
@@ -46,23 +50,52 @@ def lock_scopes_of(checks: Iterable[Check], record: Any) -> list[str]:
     return [key for check in checks for key in (getattr(check, "lock_scopes", None) or (lambda r: ()))(record)]
 
 
+class Tell:
+    """Who is told of a transition (``spec(tell=...)``), resolved against the record by the
+    notifications app: users of the role in the organization each names."""
+
+    APPLICANTS = "applicants"  # applicant members of the record's organization
+    RECOMMENDER_REVIEWERS = "recommender_reviewers"  # society reviewers of the recommending unit
+    RECOMMENDER_CONTENT = "recommender_content"  # content reviewers of the recommending unit
+    RECOMMENDER_UNIT = "recommender_unit"  # reviewers of the recommending unit, as a party told
+    CAST_STAFF = "cast_staff"
+    CAST_CONTENT = "cast_content"  # content reviewers of CAST
+
+
+@dataclass(frozen=True)
+class Hook:
+    """In the checks of a transition the shared flow declares (``StandardFlow``): the checks the
+    concrete flow class names by ``name`` (a tuple attribute), put in its place."""
+
+    name: str
+
+
 @dataclass(frozen=True)
 class Spec:
     checkpoint: str | None = None
     opinion: str = OPINION_OPTIONAL
     window: str | None = None
-    checks: tuple[Check, ...] = ()
+    # State conditions: whether the record may take the transition now; the preview lists
+    # those unmet as the reasons a button is disabled.
+    checks: tuple[Check | Hook, ...] = ()
+    # Input checks: whether what the actor sends with it (the opinion, an amount) is acceptable;
+    # only checked when the transition is performed.
+    inputs: tuple[Check | Hook, ...] = ()
     snapshot: bool = False
     bulk: bool = False
     # The event that drives notifications; the transition name by default.
     event: str | None = None
+    # Who is told of it (``Tell``).
+    tell: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 def spec(**kwargs: Any) -> dict[str, Any]:
     """The ``custom=`` argument of ``State.transition``."""
     checks = kwargs.pop("checks", ())
-    return {"spec": Spec(checks=tuple(checks), **kwargs)}
+    inputs = kwargs.pop("inputs", ())
+    tell = kwargs.pop("tell", ())
+    return {"spec": Spec(checks=tuple(checks), inputs=tuple(inputs), tell=tuple(tell), **kwargs)}
 
 
 class RolePermission:
@@ -144,6 +177,10 @@ class BaseFlow:
     final_states: frozenset[str] = frozenset()
     # Assignment stage → the states in which tasks of that stage may be given.
     assignment_states: dict[str, frozenset[str]] = {"expert": frozenset({"expert_review"})}
+    # States in which assigned experts may score.
+    scoring_states: frozenset[str] = frozenset({"expert_review"})
+    # Who is told of the engine's events that are not transitions of the flow.
+    event_audiences: dict[str, tuple[str, ...]] = {"checkpoint_fail": (Tell.APPLICANTS,)}
 
     def __init__(self, record: Any):
         self.record = record
@@ -190,6 +227,41 @@ class BaseFlow:
         return transition.custom.get("spec") or Spec()
 
     @classmethod
+    def audiences(cls, event_name: str) -> tuple[str, ...]:
+        """Who is told of an event of this flow: its transition's ``tell`` (the transition whose
+        name, or whose spec's ``event``, it is), else ``event_audiences``."""
+        cached = cls.__dict__.get("_audiences")
+        if cached is None:
+            cached = dict(cls.event_audiences)
+            for name, transitions in cls.all_transitions().items():
+                found = cls.spec_of(transitions[0])
+                cached[found.event or name] = found.tell
+            cls._audiences = cached
+        return cached.get(event_name, ())
+
+    @classmethod
+    def _expand(cls, items: Iterable[Check | Hook]) -> tuple[Check, ...]:
+        found: list[Check] = []
+        for item in items:
+            found.extend(getattr(cls, item.name) if isinstance(item, Hook) else (item,))
+        return tuple(found)
+
+    @classmethod
+    def checks_of(cls, transition: fsm.Transition) -> tuple[Check, ...]:
+        """The transition's state conditions, with this flow's hooks in place."""
+        return cls._expand(cls.spec_of(transition).checks)
+
+    @classmethod
+    def inputs_of(cls, transition: fsm.Transition) -> tuple[Check, ...]:
+        """The transition's input checks, with this flow's hooks in place."""
+        return cls._expand(cls.spec_of(transition).inputs)
+
+    @classmethod
+    def lock_scopes_for(cls, transition: fsm.Transition, record: Any) -> list[str]:
+        """The scopes the counted conditions of the transition lock for this record."""
+        return lock_scopes_of((*cls.checks_of(transition), *cls.inputs_of(transition)), record)
+
+    @classmethod
     def stage_for_state(cls, state: str) -> str | None:
         """The content-review stage a record in this state needs before it can move on."""
         for transition in cls.outgoing(state):
@@ -223,6 +295,125 @@ class BaseFlow:
         from accounts.models import Organization, OrgType
 
         return Organization.objects.filter(type=OrgType.CAST, parent__isnull=True).values_list("pk", flat=True).first()
+
+
+class StandardState(models.TextChoices):
+    """The states every record type shares: the flow up to the recommending unit's decision."""
+
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交（待推荐单位审核）")
+    RETURNED = "returned", _("退回修改")
+    RECOMMENDED = "recommended", _("已推荐（待中国科协审核）")
+    NOT_RECOMMENDED = "not_recommended", _("不予推荐")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+# The one state slot of every flow built on StandardFlow (viewflow keeps a transition on its
+# method, not on the slot, so the flows share it and each adds transitions of its own with
+# ``@StandardFlow.transition(...)``).
+standard_state = record_state(StandardState, default=StandardState.DRAFT)
+
+
+class StandardFlow(BaseFlow):
+    """The beginning every record type shares (submit, withdraw, return for revision, resubmit,
+    recommend, decline); a concrete flow sets ``States`` (a superset of ``StandardState``),
+    fills the hooks below and adds its own transitions after ``recommended``.
+
+    Hooks: ``submit_checks`` (the record is complete: submit and resubmit),
+    ``recommend_checks`` (the recommending unit may recommend it: quota, sealed opinion) and
+    ``recommend_inputs`` (what the recommendation's opinion must say); ``recommended(ctx)``
+    runs when a record is recommended (to copy the opinion onto the record's form).
+    """
+
+    States: Any = StandardState
+    state = standard_state
+    transition = standard_state.transition
+    submit_checks: tuple[Check, ...] = ()
+    recommend_checks: tuple[Check, ...] = ()
+    recommend_inputs: tuple[Check, ...] = ()
+
+    def recommended(self, ctx: Any) -> None:
+        """What the record keeps of its recommendation besides the audit event."""
+
+    @standard_state.transition(
+        source=StandardState.DRAFT,
+        target=StandardState.SUBMITTED,
+        label=_("提交"),
+        permission=APPLICANT,
+        custom=spec(
+            window="submission",
+            snapshot=True,
+            checkpoint="submission",
+            opinion=OPINION_NONE,
+            checks=(Hook("submit_checks"),),
+            tell=(Tell.RECOMMENDER_REVIEWERS, Tell.RECOMMENDER_CONTENT),
+        ),
+    )
+    def submit(self, ctx: Any) -> None:
+        pass
+
+    @standard_state.transition(
+        source=[StandardState.DRAFT, StandardState.SUBMITTED, StandardState.RETURNED],
+        target=StandardState.WITHDRAWN,
+        label=_("撤回"),
+        permission=APPLICANT,
+        custom=spec(tell=(Tell.RECOMMENDER_REVIEWERS,)),
+    )
+    def withdraw(self, ctx: Any) -> None:
+        pass
+
+    @standard_state.transition(
+        source=StandardState.SUBMITTED,
+        target=StandardState.RETURNED,
+        label=pgettext_lazy("action", "退回修改"),
+        permission=RECOMMENDER,
+        custom=spec(opinion=OPINION_REQUIRED, tell=(Tell.APPLICANTS,)),
+    )
+    def return_for_revision(self, ctx: Any) -> None:
+        pass
+
+    @standard_state.transition(
+        source=StandardState.RETURNED,
+        target=StandardState.SUBMITTED,
+        label=_("修改后重新提交"),
+        permission=APPLICANT,
+        custom=spec(
+            window="submission",
+            snapshot=True,
+            checkpoint="submission",
+            checks=(Hook("submit_checks"), changed_since_last_revision),
+            tell=(Tell.RECOMMENDER_REVIEWERS, Tell.RECOMMENDER_CONTENT),
+        ),
+    )
+    def resubmit(self, ctx: Any) -> None:
+        pass
+
+    @standard_state.transition(
+        source=StandardState.SUBMITTED,
+        target=StandardState.RECOMMENDED,
+        label=_("推荐"),
+        permission=RECOMMENDER,
+        custom=spec(
+            window="recommender_review",
+            checkpoint="recommender",
+            opinion=OPINION_REQUIRED,
+            checks=(Hook("recommend_checks"),),
+            inputs=(Hook("recommend_inputs"),),
+            tell=(Tell.CAST_STAFF, Tell.APPLICANTS),
+        ),
+    )
+    def recommend(self, ctx: Any) -> None:
+        self.recommended(ctx)
+
+    @standard_state.transition(
+        source=StandardState.SUBMITTED,
+        target=StandardState.NOT_RECOMMENDED,
+        label=pgettext_lazy("action", "不予推荐"),
+        permission=RECOMMENDER,
+        custom=spec(opinion=OPINION_REQUIRED, tell=(Tell.APPLICANTS,)),
+    )
+    def decline(self, ctx: Any) -> None:
+        pass
 
 
 # What a review assignment (评审任务) is for, by its stage.

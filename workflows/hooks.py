@@ -30,6 +30,20 @@ class RecordListener(Protocol):
     ) -> None:
         """Act on the audited event ``event`` (inside the change's transaction)."""
 
+    def tell(
+        self,
+        *,
+        message_key: str,
+        context: dict[str, Any],
+        dedup_base: str,
+        users: list[Any] | None = None,
+        address: str = "",
+        subject: str = "",
+        text: str = "",
+    ) -> None:
+        """A message that is not about an audit event (a job ended; an objector's decision to
+        an address without an account), inside the caller's transaction."""
+
 
 _listeners: list[RecordListener] = []
 
@@ -64,4 +78,28 @@ def record_event(
             actor=actor,
             recipients=recipients,
             prepared=prepared[index] if prepared is not None and index < len(prepared) else None,
+        )
+
+
+def tell(
+    *,
+    message_key: str,
+    context: dict[str, Any],
+    dedup_base: str,
+    users: list[Any] | None = None,
+    address: str = "",
+    subject: str = "",
+    text: str = "",
+) -> None:
+    """Send a message through the listeners: to ``users``, and/or to an e-mail ``address`` with
+    its ``subject`` and ``text`` written now."""
+    for listener in _listeners:
+        listener.tell(
+            message_key=message_key,
+            context=context,
+            dedup_base=dedup_base,
+            users=users,
+            address=address,
+            subject=subject,
+            text=text,
         )

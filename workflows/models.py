@@ -512,6 +512,33 @@ class ReviewAssignment(models.Model):
         )
 
 
+class Score(models.Model):
+    """An assigned expert's weighted scores (0–100 per criterion) with a comment, on a record of
+    any type: one table, like every other side table of the engine."""
+
+    record_type = models.CharField(_("记录类型"), max_length=100)
+    record_id = models.BigIntegerField(_("记录编号"))
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("评审专家"), on_delete=models.PROTECT, related_name="+"
+    )
+    scores = models.JSONField(_("各项得分"))
+    total = models.DecimalField(_("加权总分"), max_digits=6, decimal_places=2)
+    comment = models.TextField(_("评审意见"))
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("专家评分")
+        verbose_name_plural = _("专家评分")
+        ordering = ["record_type", "record_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["record_type", "record_id", "expert"], name="one_score_per_record_expert")
+        ]
+        indexes = [models.Index(fields=["record_type", "record_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.record_type}#{self.record_id} {self.expert_id} {self.total}"
+
+
 def _attachment_path(instance: Attachment, filename: str) -> str:
     # The server makes the storage name; the uploaded name is kept only as data.
     import uuid

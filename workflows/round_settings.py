@@ -1,7 +1,7 @@
 """Typed settings of a round: thresholds, quotas and scoring criteria.
 
 A round stores its settings as JSON; these dataclasses give them types and defaults (the
-values of DOMAIN.md) and refuse anything malformed with a message that names the key.
+values of docs/domain.md) and refuse anything malformed with a message that names the key.
 """
 
 from __future__ import annotations

@@ -76,3 +76,125 @@ def rank(records: list[Any], totals_of: Any) -> list[dict[str, Any]]:
     for position, row in enumerate(rows, start=1):
         row["rank"] = position
     return rows
+
+
+# -- the scores of any record type (workflows.models.Score) -------------------------------------
+
+
+def scores_query(record: Any) -> Any:
+    from .models import Score
+
+    return Score.objects.filter(record_type=record.record_type(), record_id=record.pk)
+
+
+def scores_of(record: Any, *, user: Any) -> Any:
+    """Experts' scores: CAST staff and the auditor see all; an expert only their own."""
+    from accounts import permissions as perms
+
+    qs = scores_query(record).select_related("expert").order_by("pk")
+    if perms.is_cast_staff(user) or perms.is_auditor(user):
+        return qs
+    return qs.filter(expert_id=user.pk)
+
+
+def totals_by_record(model: Any, ids: list[int]) -> dict[int, list[Decimal]]:
+    """Every record's score totals, in one query."""
+    from .models import Score
+
+    found: dict[int, list[Decimal]] = {pk: [] for pk in ids}
+    rows = Score.objects.filter(record_type=model._meta.label_lower, record_id__in=ids).order_by("pk")
+    for record_id, total in rows.values_list("record_id", "total"):
+        found.setdefault(record_id, []).append(total)
+    return found
+
+
+def group_ranking(record_type: Any, *, round_id: int, group: Any = None) -> list[dict[str, Any]]:
+    """The ranking of a round (of one group: a sub-project, a category), unscoped: for flow
+    conditions and for the scoped ``ranking``."""
+    qs = record_type.model.objects.filter(round_id=round_id, state__in=record_type.ranked_states).select_related(
+        "organization", *record_type.ranking_related
+    )
+    if group is not None and record_type.group_field:
+        qs = qs.filter(**{record_type.group_field: group})
+    records = list(qs)
+    totals = totals_by_record(record_type.model, [r.pk for r in records])
+    return rank(records, lambda r: totals.get(r.pk, []))
+
+
+def ranking(record_type: Any, *, user: Any, round_id: int, group: Any = None) -> list[dict[str, Any]]:
+    """The ranking, for CAST staff and the auditor (nobody else ranks: empty)."""
+    from accounts import permissions as perms
+
+    if not (perms.is_cast_staff(user) or perms.is_auditor(user)):
+        return []
+    return group_ranking(record_type, round_id=round_id, group=group)
+
+
+def score_submit(record: Any, *, actor: Any, scores: Any, comment: Any, stage: str = "expert") -> Any:
+    """An assigned expert scores the record on its criteria (0–100 per criterion, weighted).
+
+    Side effects, in order: validates the scores and comment (every problem listed); locks the
+    record; refuses with a conflict of interest, without an open or done assignment, or outside
+    expert review; stores or replaces the score; marks the assignment done; appends the audit
+    event "score". Retried once on a deadlock (as every write).
+    """
+    from .locks import retry_on_contention
+
+    return retry_on_contention(_score_submit)(record, actor=actor, scores=scores, comment=comment, stage=stage)
+
+
+def _score_submit(record: Any, *, actor: Any, scores: Any, comment: Any, stage: str) -> Any:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts import permissions as perms
+    from accounts.models import Role
+
+    from .audit import audit_append
+    from .exceptions import TransitionConflict, TransitionForbidden
+    from .locks import lock_record
+    from .models import AssignmentStatus, ReviewAssignment, Score
+    from .registry import record_type_of
+
+    record_type = record_type_of(record)
+    noun = record_type.noun if record_type else _("记录")
+    values, total, comment = weigh(record_type.criteria(record) if record_type else [], scores, comment)
+    with transaction.atomic():
+        locked = lock_record(type(record), record.pk)
+        conflict = perms.expert_conflict(actor, locked)
+        if conflict:
+            raise TransitionForbidden(conflict)
+        assignment = (
+            ReviewAssignment.objects.select_for_update()
+            .filter(record_type=locked.record_type(), record_id=locked.pk, stage=stage, assignee=actor)
+            .exclude(status=AssignmentStatus.WITHDRAWN)
+            .first()
+        )
+        if assignment is None:
+            raise TransitionForbidden(_("您没有该%(noun)s的评审任务") % {"noun": noun})
+        if locked.state not in locked.flow_class.scoring_states:
+            raise TransitionConflict(_("%(noun)s已不在专家评审阶段，不能评分") % {"noun": noun})
+        score, _created = Score.objects.update_or_create(
+            record_type=locked.record_type(),
+            record_id=locked.pk,
+            expert=actor,
+            defaults={"scores": values, "total": total, "comment": comment},
+        )
+        if assignment.status == AssignmentStatus.OPEN:
+            ReviewAssignment.objects.filter(pk=assignment.pk).update(
+                status=AssignmentStatus.DONE, completed_at=timezone.now()
+            )
+        audit_append(
+            record_type=locked.record_type(),
+            record_id=locked.pk,
+            action="score",
+            actor=actor,
+            actor_org=next((g.org_code for g in perms.grants(actor) if g.role == Role.EXPERT), ""),
+            actor_role=Role.EXPERT,
+            from_state=locked.state,
+            to_state=locked.state,
+            opinion=comment,
+            data={"scores": values, "total": str(total)},
+            revision_hash=locked.current_revision_hash,
+        )
+    return score

@@ -1,6 +1,6 @@
 """Every read of workflow records that depends on who is asking.
 
-The scope rules of FLOWS.md: applicants see their organization's records; reviewers those
+The scope rules of docs/flows.md: applicants see their organization's records; reviewers those
 whose recommending unit is theirs (drafts never); content reviewers those waiting on, or
 once passed by, a checkpoint of their organization; experts only records assigned to them
 without a conflict of interest; CAST staff everything from "recommended" on; the auditor
@@ -64,21 +64,6 @@ def visible_records(model: type[WorkflowRecord], *, user: Any) -> QuerySet:
         )
         condition |= assigned & ~Q(organization_id__in=own) & ~Q(recommending_unit_id__in=own)
     return qs.filter(condition)
-
-
-# The largest id a database integer column holds (PostgreSQL bigint, SQLite INTEGER).
-MAX_ID = 2**63 - 1
-
-
-def parse_id(value: Any) -> int | None:
-    """An id sent in a request (a query parameter, a form or JSON field): ASCII digits that fit
-    a database integer, else None. ``str.isdigit`` alone is not enough: "²" is a digit to it
-    but no int, and a 20-digit number overflows the query."""
-    text = "" if value is None else str(value)
-    if not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if number <= MAX_ID else None
 
 
 def get_visible_record(model: type[WorkflowRecord], pk: Any, *, user: Any) -> WorkflowRecord | None:

@@ -29,7 +29,7 @@ from .exceptions import (
     UnknownTransition,
     WorkflowError,
 )
-from .flows import OPINION_NONE, OPINION_REQUIRED, BaseFlow, RolePermission, Spec, lock_scopes_of
+from .flows import OPINION_NONE, OPINION_REQUIRED, BaseFlow, RolePermission, Spec
 from .locks import lock_record, lock_records, lock_scopes, retry_on_contention
 from .models import (
     AssignmentStatus,
@@ -65,9 +65,6 @@ class TransitionContext:
     findings: list[dict[str, Any]] = field(default_factory=list)
     # Extra audit data a flow's transition body may add.
     audit_data: dict[str, Any] = field(default_factory=dict)
-    # True when only listing what the caller could do (available_transitions): the input given
-    # with the transition itself (opinion, data) is not there yet and is not a reason to block.
-    preview: bool = False
 
 
 def content_hash(content: dict[str, Any]) -> str:
@@ -133,8 +130,12 @@ def evaluate(flow: BaseFlow, transition: Any, ctx: TransitionContext, *, with_op
             reasons.append(_("请填写意见"))
         if len(ctx.opinion) > OPINION_MAX_LENGTH:
             reasons.append(_("意见不得超过 %(n)s 个字符") % {"n": OPINION_MAX_LENGTH})
-    for check in s.checks:
+    flow_class = type(flow)
+    for check in flow_class.checks_of(transition):
         reasons.extend(str(r) for r in check(flow, ctx))
+    if with_opinion:  # performing it: what the actor sent is checked too
+        for check in flow_class.inputs_of(transition):
+            reasons.extend(str(r) for r in check(flow, ctx))
     if s.snapshot:
         ctx.snapshot = record.content_snapshot()
         ctx.snapshot_hash = content_hash(ctx.snapshot)
@@ -158,7 +159,7 @@ def available_transitions(record: WorkflowRecord, user: Any) -> list[dict[str, A
         if not transition.has_perm(flow, user):
             continue
         s = BaseFlow.spec_of(transition)
-        ctx = TransitionContext(record=record, actor=user, name=transition.slug, preview=True)
+        ctx = TransitionContext(record=record, actor=user, name=transition.slug)
         reasons = evaluate(flow, transition, ctx, with_opinion=False)
         result.append(
             {
@@ -239,7 +240,7 @@ def transition(
             client_ip=client_ip,
         )
         s = BaseFlow.spec_of(found)
-        lock_scopes(lock_scopes_of(s.checks, locked))
+        lock_scopes(flow.lock_scopes_for(found, locked))
         reasons = evaluate(flow, found, ctx, with_opinion=True)
         if s.opinion == OPINION_NONE:
             ctx.opinion = ""
@@ -321,7 +322,7 @@ def transition_many(
         for record in locked.values():
             found = flow_class.find(name, record.state)
             if found is not None:
-                keys.extend(lock_scopes_of(BaseFlow.spec_of(found).checks, record))
+                keys.extend(flow_class.lock_scopes_for(found, record))
         lock_scopes(keys)
         for number, record in enumerate(records, start=1):
             current = locked.get(record.pk)
@@ -461,10 +462,8 @@ def _tell_job_actor(job: Job) -> None:
     from django.conf import settings
     from django.urls import reverse
 
-    from notifications.services import outbox_write
-
     with transaction.atomic():
-        outbox_write(
+        hooks.tell(
             users=[job.actor],
             message_key="bulk_job_finished",
             context={

@@ -13,14 +13,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions as perms
+from common.http import client_ip, safe_next
 
 from . import selectors, services
-from .api.mixins import client_ip
 from .diagram import flow_diagram
 from .exceptions import WorkflowError
 from .flows import ASSIGNMENT_STAGE_LABELS
@@ -46,7 +45,7 @@ def panel_from_post(request: HttpRequest) -> tuple[list[Any], Any, list[str]]:
     from accounts.models import Role, User
 
     errors: list[str] = []
-    from .selectors import parse_id
+    from common.http import parse_id
 
     ids = [parse_id(i) for i in request.POST.getlist("experts") if parse_id(i) is not None]
     experts = list(User.objects.filter(pk__in=ids, memberships__role=Role.EXPERT).distinct().order_by("username"))
@@ -93,24 +92,31 @@ def assign_panel_page(request: HttpRequest, record: Any) -> None:
 
 
 def bulk_assign_page(
-    request: HttpRequest, records: list[Any], back: str, *, template: str, done: str, refused: str
+    request: HttpRequest,
+    records: list[Any],
+    back: str,
+    *,
+    template: str,
+    done: Any,
+    refused: str,
+    context: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The same panel of experts for every selected record (the lists' bulk action): first a
-    confirmation naming the records and the experts, then all or nothing. ``done`` (with
-    %(n)s records and %(m)s experts) and ``refused`` are the record type's own messages."""
+    confirmation naming the records and the experts, then all or nothing. ``done(n records,
+    m experts)`` and ``refused`` are the record type's own messages."""
     experts, due_date, errors = panel_from_post(request)
     if not errors and request.POST.get("confirm") == "yes":
         errors = _assign_posted_panel(request, records, experts, due_date)
         if not errors:
-            messages.success(request, done % {"n": len(records), "m": len(experts)})
+            messages.success(request, done(len(records), len(experts)))
             return redirect(back)
     if errors:
         messages.error(request, refused)
         for error in errors:
             messages.error(request, error)
         return redirect(back)
-    context = {"records": records, "experts": experts, "due_date": due_date, "count": len(records), "next": back}
-    return render(request, template, context)
+    shown = {"records": records, "experts": experts, "due_date": due_date, "count": len(records), "next": back}
+    return render(request, template, {**(context or {}), **shown})
 
 
 def expert_users() -> list[Any]:
@@ -213,12 +219,9 @@ def record_transition(request: HttpRequest, record_type: str, pk: int, name: str
 
 def _back(request: HttpRequest, record_type: str, pk: int) -> HttpResponse:
     """Back to the page the form was on (same host only), else the generic record page."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("workflows:record", record_type=record_type, pk=pk)
+    from django.urls import reverse
+
+    return redirect(safe_next(request, reverse("workflows:record", kwargs={"record_type": record_type, "pk": pk})))
 
 
 @login_required

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "common",
     "accounts",
     "workflows",
     "notifications",
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "documents",
     "nominations",
     "dashboards",
+    "devtools",
     "axes",
 ]
 
@@ -69,7 +71,7 @@ MIDDLEWARE = [
     "accounts.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last: turns a login refused for a lockout into config.security.lockout_response.
+    # Last: turns a login refused for a lockout into accounts.lockout.lockout_response.
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -130,7 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     # Refuses a locked-out (username, address) before any password is checked.
-    "config.security.LockoutBackend",
+    "accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
@@ -289,8 +291,8 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUT
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "workflows.api.mixins.client_ip"
-AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 
 # Content-Security-Policy of every response (config.security.ContentSecurityPolicyMiddleware):
 # nothing from other origins, no inline script or style, no plug-ins, no framing.

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from common.money import grouped
+
 from .fonts import font_name
 
 MARGIN_MM = 18
@@ -51,10 +53,8 @@ def iso_date(value: dt.date | dt.datetime | None) -> str:
 
 
 def yuan(amount: Decimal | int | float | str | None) -> str:
-    """60,000.00"""
-    if amount is None or amount == "":
-        return ""
-    return f"{Decimal(str(amount)):,.2f}"
+    """60,000.00 (common.money.grouped, as pages show amounts)."""
+    return grouped(amount)
 
 
 def period(start: dt.date | None, end: dt.date | None) -> str:

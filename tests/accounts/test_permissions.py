@@ -1,4 +1,4 @@
-"""accounts.permissions predicates against the demo users of API.md."""
+"""accounts.permissions predicates against the demo users of docs/api.md."""
 
 from __future__ import annotations
 

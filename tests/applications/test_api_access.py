@@ -1,7 +1,7 @@
 """Who reads and changes which application, over every endpoint of ``/api/v1/applications/``.
 
 Records in several states for three organizations under two recommending units (CSF and
-GD-CAST) are built over HTTP; the table ``SEEN_BY`` says, from the scope rules of FLOWS.md,
+GD-CAST) are built over HTTP; the table ``SEEN_BY`` says, from the scope rules of docs/flows.md,
 who may see each one. Everyone else — and any guessed id — gets the same 404 as an id that
 does not exist (on every read and write endpoint, the form PDF included; the bulk endpoint
 words both alike); the anonymous caller gets 401; lists hold exactly the visible ids; the
@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from applications.models import Application, ExpertScore
+from applications.models import Application
 from tests.applications.builders import GOOD_SCORES, URL, application_in, ok
 from tests.applications.helpers import PDF_BYTES
 from tests.conftest import api_as, make_round
-from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Revision, Round
+from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Revision, Round, Score
 
 APPLICANTS = ["applicant_csf_br1", "applicant_gd_fish", "applicant_xuwen"]
 REVIEWERS = ["reviewer_csf", "reviewer_gd_cast"]
@@ -51,7 +51,7 @@ RECORDS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "xw_proposed": ("D", "proposed", "applicant_xuwen", ()),  # expert_1..3 assigned and scored
 }
 
-# Who sees each record (FLOWS.md, scope rules): the applicant's organization; the recommending
+# Who sees each record (docs/flows.md, scope rules): the applicant's organization; the recommending
 # unit's reviewer once submitted; its content reviewer while the record waits on it or after
 # reviewing it; CAST's content reviewer at the cast/publication stages or after reviewing;
 # CAST staff from “recommended” on; assigned experts without a conflict; the auditor always.
@@ -231,7 +231,7 @@ def fingerprint() -> tuple:
         sorted(Attachment.objects.values_list("pk", "sha256")),
         Checkpoint.objects.count(),
         sorted(ReviewAssignment.objects.values_list("pk", "status")),
-        sorted(ExpertScore.objects.values_list("pk", "total")),
+        sorted(Score.objects.filter(record_type="applications.application").values_list("pk", "total")),
         Revision.objects.count(),
     )
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from applications.models import Application, BudgetLine, ExpertScore, TeamMember
+from applications.models import Application, BudgetLine, TeamMember
 from applications.serializers import ApplicationSerializer
 from tests.applications.builders import (
     GOOD_SCORES,
@@ -24,7 +24,7 @@ from tests.applications.builders import (
 )
 from tests.applications.helpers import act, form, review, upload
 from tests.conftest import api_as, make_round
-from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Revision, Round
+from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Revision, Round, Score
 
 RECORD_TYPE = "applications.application"
 
@@ -45,7 +45,11 @@ def snapshot(app_id: int) -> dict[str, Any]:
         "revisions": Revision.objects.filter(**where).count(),
         "checkpoints": Checkpoint.objects.filter(**where).count(),
         "assignments": sorted(ReviewAssignment.objects.filter(**where).values_list("pk", "assignee_id", "status")),
-        "scores": sorted(ExpertScore.objects.filter(application_id=app_id).values_list("pk", "expert_id", "total")),
+        "scores": sorted(
+            Score.objects.filter(record_type="applications.application", record_id=app_id).values_list(
+                "pk", "expert_id", "total"
+            )
+        ),
     }
 
 

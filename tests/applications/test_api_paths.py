@@ -1,5 +1,5 @@
 """The whole path of a Zhihui Action application, one per sub-project, over HTTP as the demo
-users of API.md (token auth): create → sealed PDF → submit → return → PATCH → resubmit →
+users of docs/api.md (token auth): create → sealed PDF → submit → return → PATCH → resubmit →
 recommending unit's content review → recommender opinion PDF → recommend → formal review →
 experts assigned and scoring → CAST content review → propose → public notice (created,
 content-reviewed, published) → the period over → issued with its approval number."""

@@ -1,5 +1,5 @@
 """Build Four Top-Ten nominations and move them through the flow over HTTP, as the demo users
-of API.md. Every step goes through ``/api/v1/…`` and asserts its status, so a test that builds
+of docs/api.md. Every step goes through ``/api/v1/…`` and asserts its status, so a test that builds
 records also proves the path it took."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ PARTIES = {
     "applicant_xuwen": ("GD-XW-CAST", "GD-CAST", "reviewer_gd_cast", "content_gd_cast"),
 }
 
-# The recommending unit's opinion with the statement DOMAIN.md requires.
+# The recommending unit's opinion with the statement docs/domain.md requires.
 RECOMMEND_OPINION = f"经审核，被推荐对象事迹真实，{NO_VIOLATION_STATEMENT}，同意推荐。"
 
 DEEDS = {

@@ -2,7 +2,7 @@
 what the public sees of the selection.
 
 Nominations in many states, of three organizations under two recommending units (CSF and
-GD-CAST), are built over HTTP; ``SEEN_BY`` says, from the scope rules of FLOWS.md, who may see
+GD-CAST), are built over HTTP; ``SEEN_BY`` says, from the scope rules of docs/flows.md, who may see
 each one. Everyone else — and any guessed id — gets the same 404 as an id that does not exist;
 the anonymous caller gets 401; lists hold exactly the visible ids. The public winners list and
 the public notice pages show the published summary and nothing more.
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from nominations.models import Nomination, NominationScore
+from nominations.models import Nomination
 from notices.models import Objection
 from tests.conftest import api_as, make_round
 from tests.nominations.helpers import (
@@ -37,7 +37,7 @@ from tests.nominations.helpers import (
     ok,
     uniform,
 )
-from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Revision, Round
+from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Revision, Round, Score
 
 APPLICANTS = ["applicant_csf_br1", "applicant_gd_fish", "applicant_xuwen"]
 REVIEWERS = ["reviewer_csf", "reviewer_gd_cast"]
@@ -67,7 +67,7 @@ STATE_OF = {
     for name, spec in RECORDS.items()
 }
 
-# Who sees each record (FLOWS.md, scope rules): the applicant's organization; the recommending
+# Who sees each record (docs/flows.md, scope rules): the applicant's organization; the recommending
 # unit's reviewer once submitted; its content reviewer while the record waits on it or after
 # reviewing it; CAST's content reviewer at the cast/publication stages; CAST staff from
 # “recommended” on; assigned experts without a conflict; the auditor always.
@@ -237,7 +237,7 @@ def fingerprint() -> tuple:
         sorted(Attachment.objects.values_list("pk", "sha256")),
         Checkpoint.objects.count(),
         sorted(ReviewAssignment.objects.values_list("pk", "status")),
-        sorted(NominationScore.objects.values_list("pk", "total")),
+        sorted(Score.objects.filter(record_type="nominations.nomination").values_list("pk", "total")),
         Revision.objects.count(),
     )
 

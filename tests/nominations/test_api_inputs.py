@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from nominations.flows import NO_VIOLATION_STATEMENT
-from nominations.models import Nomination, NominationScore
+from nominations.models import Nomination
 from notices.models import NoticeEntry, Objection, ObjectionEvidence, PublicNotice
 from tests.conftest import api_as, make_round
 from tests.nominations.helpers import (
@@ -42,7 +42,7 @@ from tests.nominations.helpers import (
     score,
     upload,
 )
-from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Revision, Round
+from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Revision, Round, Score
 
 
 def fingerprint() -> tuple:
@@ -53,7 +53,7 @@ def fingerprint() -> tuple:
         sorted(Attachment.objects.values_list("pk", "sha256")),
         Checkpoint.objects.count(),
         sorted(ReviewAssignment.objects.values_list("pk", "status")),
-        sorted(NominationScore.objects.values_list("pk", "total")),
+        sorted(Score.objects.filter(record_type="nominations.nomination").values_list("pk", "total")),
         Revision.objects.count(),
         sorted(PublicNotice.objects.values_list("pk", "status")),
         NoticeEntry.objects.count(),

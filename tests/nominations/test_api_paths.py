@@ -1,5 +1,5 @@
 """The whole path of a Four Top-Ten nomination, one per category, over HTTP as the demo users
-of API.md (token auth): create → photos and the unit's sealed opinion → submit → recommending
+of docs/api.md (token auth): create → photos and the unit's sealed opinion → submit → recommending
 unit's content review → recommender opinion PDF → recommend with the no-violation statement →
 eligibility confirmed → experts assigned (a conflict of interest refused) and scoring → CAST
 content review → shortlist → public notice (created, content-reviewed, published) → the period

@@ -21,6 +21,7 @@ from notices.models import PublicNotice
 from workflows import services as engine
 from workflows.attachments import attachment_add
 from workflows.models import Attachment, ReviewAssignment, Round, SensitiveTerm
+from workflows.scoring import score_submit
 
 MB = 1024 * 1024
 JPEG = b"\xff\xd8\xff" + b"0" * (MB + 10)
@@ -134,7 +135,7 @@ def scored(users, round_: Round, shift: int = 0, **fields: Any) -> Nomination:
     for name in EXPERTS:
         engine.assignment_create(nomination, stage="expert", assignee=users[name], actor=users["cast_staff"])
         scores = {k: min(100, v + shift) for k, v in SCORES.items()}
-        services.nomination_score_submit(nomination, actor=users[name], scores=scores, comment="事迹突出。")
+        score_submit(nomination, actor=users[name], scores=scores, comment="事迹突出。")
     engine.checkpoint_record(
         nomination, stage="cast", verdict="pass", opinion="内容无问题。", actor=users["content_cast"]
     )

@@ -268,7 +268,7 @@ def test_a_unit_quota_holds_under_two_concurrent_recommendations(db):
     ).first()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from nominations.demo import PDF_BYTES
+    from devtools.demo.nominations import PDF_BYTES
     from workflows.attachments import attachment_add
 
     for record in pair:

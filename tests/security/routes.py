@@ -37,7 +37,7 @@ class Route:
     @property
     def pk_of(self) -> str:
         """The path segment naming what ``pk`` is the id of: "applications", "notices", …"""
-        head = re.split(r"<(?:int:)?pk>|\(\?P<pk>", self.pattern)[0]
+        head = re.split(r"<(?:int:|str:)?pk>|\(\?P<pk>", self.pattern)[0]
         return head.rstrip("/").split("/")[-1].lstrip("^")
 
     @property
@@ -70,6 +70,15 @@ def _methods(callback: Any) -> frozenset[str] | None:
     return None
 
 
+def _test_only(pattern: str) -> bool:
+    """Pages and API of the test-only record types (made by the registry, not in tests.)."""
+    from workflows.registry import record_types
+
+    slugs = {rt.slug for rt in record_types() if rt.model._meta.app_label == "testapp"}
+    head = pattern.removeprefix("api/v1/").lstrip("^").split("/")[0]
+    return head in slugs
+
+
 def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> list[Route]:
     found: list[Route] = []
     for entry in patterns:
@@ -78,7 +87,7 @@ def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> list[Ro
             found += _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
         elif isinstance(entry, URLPattern):
             module = getattr(entry.callback, "__module__", "")
-            if module.startswith("tests.") or not entry.name:
+            if module.startswith("tests.") or not entry.name or _test_only(prefix + str(entry.pattern)):
                 continue
             found.append(
                 Route(

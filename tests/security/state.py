@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from applications.models import Application, ExpertScore
-from nominations.models import Nomination, NominationScore
+from applications.models import Application
+from nominations.models import Nomination
 from notices.models import NoticeEntry, Objection, ObjectionEvidence, PublicNotice
-from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Revision
+from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Revision, Score
 
 
 def snapshot() -> dict[str, Any]:
@@ -18,8 +18,7 @@ def snapshot() -> dict[str, Any]:
         "attachments": sorted(Attachment.objects.values_list("pk", "sha256")),
         "checkpoints": Checkpoint.objects.count(),
         "assignments": sorted(ReviewAssignment.objects.values_list("pk", "status")),
-        "scores": sorted(ExpertScore.objects.values_list("pk", "total"))
-        + sorted(NominationScore.objects.values_list("pk", "total")),
+        "scores": sorted(Score.objects.values_list("record_type", "pk", "total")),
         "revisions": Revision.objects.count(),
         "notices": sorted(PublicNotice.objects.values_list("pk", "status")),
         "entries": NoticeEntry.objects.count(),

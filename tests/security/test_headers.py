@@ -178,7 +178,11 @@ NAMES = [
 
 def production_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "TRUSTED_PROXY_COUNT")}
-    # The ledger's key and checkpoint folder are the operator's to give in production.
+    # The ledger's key and checkpoint folder are the operator's to give in production; the
+    # test settings make the key on first use, which may not have come yet in this process.
+    from workflows.ledger.signing import private_key
+
+    private_key()
     checkpoints = Path(settings.AUDIT_CHECKPOINT_DIR)
     checkpoints.mkdir(parents=True, exist_ok=True)
     env.update(

@@ -133,12 +133,13 @@ def pages_of(username: str) -> list[str]:
 
 def _own_details(username: str) -> list[str]:
     from accounts.models import User
-    from applications.selectors import application_list
-    from nominations.selectors import nomination_list
+    from applications.models import Application
+    from nominations.models import Nomination
+    from workflows.registry import record_type_of
 
     user = User.objects.get(username=username)
-    apps = [f"/applications/{a.pk}/" for a in application_list(user=user)[:3]]
-    noms = [f"/nominations/{n.pk}/" for n in nomination_list(user=user)[:3]]
+    apps = [f"/applications/{a.pk}/" for a in record_type_of(Application).listing(user, {})[:3]]
+    noms = [f"/nominations/{n.pk}/" for n in record_type_of(Nomination).listing(user, {})[:3]]
     return apps + noms
 
 

@@ -8,17 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Role
 from workflows import conditions
-from workflows.flows import (
-    APPLICANT,
-    CAST_STAFF,
-    OPINION_NONE,
-    OPINION_REQUIRED,
-    RECOMMENDER,
-    BaseFlow,
-    RolePermission,
-    record_state,
-    spec,
-)
+from workflows.flows import CAST_STAFF, OPINION_REQUIRED, RolePermission, StandardFlow, spec
 from workflows.models import WorkflowRecord
 
 
@@ -40,85 +30,16 @@ EXPERT = RolePermission(Role.EXPERT, "assigned")
 SUBMIT_CHECKS = (conditions.required_fields("title", "body"),)
 
 
-class DossierFlow(BaseFlow):
+class DossierFlow(StandardFlow):
+    """The shared beginning (``StandardFlow``) and a short end of its own."""
+
     States = DossierState
-    state = record_state(DossierState, default=S.DRAFT)
     cast_visible_states = frozenset({S.RECOMMENDED, S.EXPERT_REVIEW, S.REVIEWED, S.APPROVED, S.REJECTED})
     editable_states = frozenset({S.DRAFT, S.RETURNED})
     final_states = frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN, S.NOT_RECOMMENDED})
+    submit_checks = SUBMIT_CHECKS
 
-    @state.transition(
-        source=S.DRAFT,
-        target=S.SUBMITTED,
-        label=_("提交"),
-        permission=APPLICANT,
-        custom=spec(
-            window="submission",
-            snapshot=True,
-            checkpoint="submission",
-            opinion=OPINION_NONE,
-            checks=SUBMIT_CHECKS,
-        ),
-    )
-    def submit(self, ctx):
-        pass
-
-    @state.transition(
-        source=[S.DRAFT, S.SUBMITTED, S.RETURNED],
-        target=S.WITHDRAWN,
-        label=_("撤回"),
-        permission=APPLICANT,
-        custom=spec(),
-    )
-    def withdraw(self, ctx):
-        pass
-
-    @state.transition(
-        source=S.SUBMITTED,
-        target=S.RETURNED,
-        label=pgettext_lazy("action", "退回修改"),
-        permission=RECOMMENDER,
-        custom=spec(opinion=OPINION_REQUIRED),
-    )
-    def return_for_revision(self, ctx):
-        pass
-
-    @state.transition(
-        source=S.RETURNED,
-        target=S.SUBMITTED,
-        label=_("修改后重新提交"),
-        permission=APPLICANT,
-        custom=spec(
-            window="submission",
-            snapshot=True,
-            checkpoint="submission",
-            checks=(*SUBMIT_CHECKS, conditions.changed_since_last_revision),
-        ),
-    )
-    def resubmit(self, ctx):
-        pass
-
-    @state.transition(
-        source=S.SUBMITTED,
-        target=S.RECOMMENDED,
-        label=_("推荐"),
-        permission=RECOMMENDER,
-        custom=spec(window="recommender_review", checkpoint="recommender", opinion=OPINION_REQUIRED),
-    )
-    def recommend(self, ctx):
-        pass
-
-    @state.transition(
-        source=S.SUBMITTED,
-        target=S.NOT_RECOMMENDED,
-        label=pgettext_lazy("action", "不予推荐"),
-        permission=RECOMMENDER,
-        custom=spec(opinion=OPINION_REQUIRED),
-    )
-    def decline(self, ctx):
-        pass
-
-    @state.transition(
+    @StandardFlow.transition(
         source=S.RECOMMENDED,
         target=S.EXPERT_REVIEW,
         label=_("送专家评审"),
@@ -128,7 +49,7 @@ class DossierFlow(BaseFlow):
     def start_expert_review(self, ctx):
         pass
 
-    @state.transition(
+    @StandardFlow.transition(
         source=S.EXPERT_REVIEW,
         target=S.REVIEWED,
         label=_("完成评审"),
@@ -138,7 +59,7 @@ class DossierFlow(BaseFlow):
     def complete_review(self, ctx):
         pass
 
-    @state.transition(
+    @StandardFlow.transition(
         source=S.REVIEWED,
         target=S.APPROVED,
         label=_("批准立项"),
@@ -148,7 +69,7 @@ class DossierFlow(BaseFlow):
     def approve(self, ctx):
         pass
 
-    @state.transition(
+    @StandardFlow.transition(
         source=[S.RECOMMENDED, S.EXPERT_REVIEW, S.REVIEWED],
         target=S.REJECTED,
         label=pgettext_lazy("action", "不予立项"),

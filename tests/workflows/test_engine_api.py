@@ -111,7 +111,7 @@ def test_inbox(users, orgs, open_round):
 
 
 def test_client_ip_behind_trusted_proxies(rf, settings):
-    from workflows.api.mixins import client_ip
+    from common.http import client_ip
 
     request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9, 10.0.0.2", REMOTE_ADDR="10.0.0.1")
     settings.TRUSTED_PROXY_COUNT = 0

@@ -67,9 +67,7 @@ def test_over_the_threshold_it_runs_as_a_job(users, recommended, django_capture_
 def test_a_job_is_all_or_nothing(users, orgs, open_round, recommended, django_capture_on_commit_callbacks):
     submitted = dossier_in("submitted", users=users, orgs=orgs, round=open_round, title="未推荐的卷宗")
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = services.bulk_transition(
-            [*recommended, submitted], "start_expert_review", actor=users["cast_staff"]
-        )
+        outcome = services.bulk_transition([*recommended, submitted], "start_expert_review", actor=users["cast_staff"])
 
     job = Job.objects.get(pk=outcome.job.pk)
     assert job.status == JobStatus.FAILED

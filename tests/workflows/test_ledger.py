@@ -632,8 +632,7 @@ def test_after_a_key_rotation_older_checkpoints_verify_with_the_previous_key(db,
 
     # Without the old public key the first checkpoint names a key it does not know …
     assert verify_ledger().problem.message == (
-        f"checkpoint of tree size 4 names key {old_id} of “zhihui-workflow/audit”, not this ledger's key "
-        f"{newer.key_id}"
+        f"checkpoint of tree size 4 names key {old_id} of “zhihui-workflow/audit”, not this ledger's key {newer.key_id}"
     )
     # … with it, both verify.
     settings.AUDIT_PREVIOUS_PUBLIC_KEY_FILES = [str(old_public)]

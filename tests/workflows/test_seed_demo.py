@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: exactly the demo organizations, users and open rounds of API.md."""
+"""`manage.py seed_demo`: exactly the demo organizations, users and open rounds of docs/api.md."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.http import client_ip
 from workflows import selectors, services
 from workflows.api.serializers import (
     AssignmentRequestSerializer,
@@ -27,19 +28,6 @@ from workflows.api.serializers import (
     TransitionRequestSerializer,
 )
 from workflows.exceptions import InvalidInput
-
-
-def client_ip(request: Any) -> str | None:
-    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the hop of
-    X-Forwarded-For that the outermost trusted proxy saw (earlier hops can be forged)."""
-    from django.conf import settings
-
-    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    forwarded = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    if proxies > 0 and len(forwarded) >= proxies:
-        return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR")
-
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from workflows.models import AuditEvent, ReviewAssignment, Round
+from workflows.models import Attachment, AuditEvent, ReviewAssignment, Round, Score
 
 
 class TransitionOptionSerializer(serializers.Serializer):
@@ -220,3 +222,68 @@ class JobSerializer(serializers.Serializer):
 
 class JobStartedSerializer(serializers.Serializer):
     job = JobSerializer()
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "original_name", "size", "sha256", "content_type", "uploaded_at"]
+
+
+class ScoreSerializer(serializers.ModelSerializer):
+    expert = serializers.CharField(source="expert.username")
+
+    class Meta:
+        model = Score
+        fields = ["expert", "scores", "total", "comment", "submitted_at"]
+
+
+class ScoreRequestSerializer(serializers.Serializer):
+    scores = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=100))
+    comment = serializers.CharField()
+
+
+class BulkTransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=5000)
+    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """What every record type's serializer shows besides its own fields."""
+
+    state_label = serializers.SerializerMethodField()
+    organization = serializers.CharField(source="organization.code", read_only=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    recommending_unit = serializers.CharField(source="recommending_unit.code", read_only=True, default=None)
+
+    def get_state_label(self, obj: Any) -> str:
+        return obj.flow_class.state_label(obj.state)
+
+
+def declared_serializers(model: type, form_class: type | None) -> tuple[type, type, type]:
+    """(read, list, write) serializers of a record type that declares none: its content fields
+    besides what every record shows; the write serializer documents its form's fields."""
+    common = ["id", "round", "organization", "organization_name", "recommending_unit", "state", "state_label"]
+    content = list(model.content_fields)
+    read_meta = type(
+        "Meta",
+        (),
+        {
+            "model": model,
+            "fields": [*common, *content, "current_revision_hash", "created_at", "updated_at"],
+            "read_only_fields": [*common, *content, "current_revision_hash", "created_at", "updated_at"],
+        },
+    )
+    list_meta = type("Meta", (), {"model": model, "fields": [*common, *content[:1], "updated_at"]})
+    name = model.__name__
+    read = type(f"{name}Serializer", (RecordSerializer,), {"Meta": read_meta})
+    listed = type(f"{name}ListSerializer", (RecordSerializer,), {"Meta": list_meta})
+    fields: dict[str, Any] = {
+        "round": serializers.IntegerField(required=False, help_text="创建时必填 — required on create"),
+        "organization": serializers.CharField(required=False, help_text="申报单位代码（属于多个单位时）"),
+    }
+    for field_name, field in form_class.base_fields.items() if form_class else ():
+        fields[field_name] = serializers.CharField(required=False, help_text=str(field.label or ""))
+    write = type(f"{name}WriteSerializer", (serializers.Serializer,), fields)
+    return read, listed, write

@@ -13,8 +13,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from common.http import client_ip
 from workflows import selectors
-from workflows.api.mixins import client_ip
 from workflows.api.serializers import AssignmentSerializer, JobSerializer, RoundSerializer
 from workflows.models import Round
 
@@ -46,7 +46,7 @@ class TokenView(ObtainAuthToken):
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
             if getattr(request._request, "axes_locked_out", False):
-                from config.security import lockout_response
+                from accounts.lockout import lockout_response
 
                 return lockout_response(request._request, credentials={"username": request.data.get("username")})
             raise ValidationError(serializer.errors)

@@ -30,8 +30,8 @@ def describe(model) -> str:
     lines = [
         f"## {model._meta.verbose_name} (`{model._meta.label_lower}`)",
         "",
-        "| name | from → to | who | conditions (each unmet one is reported) | checkpoint | opinion |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| name | from → to | who | conditions (each unmet one is reported) | checkpoint | opinion | told |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, transitions in sorted(flow.all_transitions().items(), key=lambda kv: _order(flow, kv[0])):
         first = transitions[0]
@@ -42,15 +42,17 @@ def describe(model) -> str:
         conditions = []
         if spec.window:
             conditions.append(WINDOW[spec.window])
-        for check in spec.checks:
-            doc = (check.__doc__ or "").strip().splitlines()
-            conditions.append(doc[0].rstrip(".") if doc else check.__name__.replace("_", " "))
+        for check in flow.checks_of(first):
+            conditions.append(_describe(check))
+        for check in flow.inputs_of(first):
+            conditions.append(_describe(check) + " (checked when performed)")
         if spec.snapshot:
             conditions.append("no finding of blocking severity (automatic scan)")
         bulk = " (bulk)" if spec.bulk else ""
         lines.append(
             f"| `{name}` | {sources} → {first.target} | {who}{bulk} | {'; '.join(conditions) or '—'} "
-            f"| {('`' + spec.checkpoint + '`') if spec.checkpoint else '—'} | {spec.opinion} |"
+            f"| {('`' + spec.checkpoint + '`') if spec.checkpoint else '—'} | {spec.opinion} "
+            f"| {', '.join(spec.tell) or '—'} |"
         )
     lines.append("")
     lines.append(
@@ -61,6 +63,11 @@ def describe(model) -> str:
         + "."
     )
     return "\n".join(lines) + "\n"
+
+
+def _describe(check) -> str:
+    doc = (check.__doc__ or "").strip().splitlines()
+    return doc[0].rstrip(".") if doc else check.__name__.replace("_", " ")
 
 
 def _order(flow, name: str) -> tuple[int, str]:

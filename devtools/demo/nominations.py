@@ -2,12 +2,12 @@
 
 Every record is created with ``nomination_create`` and moved only through the real services —
 ``workflows.services.transition``, ``checkpoint_record``, ``assignment_create``,
-``workflows.attachments.attachment_add``, ``nomination_score_submit`` and the notices services
-(notices, objections) — acting as the demo users of API.md, so each record's history,
+``workflows.attachments.attachment_add``, ``workflows.scoring.score_submit`` and the notices services
+(notices, objections) — acting as the demo users of docs/api.md, so each record's history,
 checkpoints and audit trail are the ones a real record in that state would have.
 
 A recommending unit may put forward only a few candidates per category and round (the quota,
-FLOWS.md), and the demo units are few, so the records are spread over two rounds, as in real
+docs/flows.md), and the demo units are few, so the records are spread over two rounds, as in real
 life:
 
 * the current selection round (the open round of ``seed_demo``), in its nomination phase:
@@ -39,7 +39,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from .flows import NO_VIOLATION_STATEMENT
+from nominations.flows import NO_VIOLATION_STATEMENT
 
 logger = logging.getLogger(__name__)
 
@@ -505,7 +505,7 @@ def seed_demo_records() -> int:
 
 
 def _existing(round_: Any, demos: list[Demo]) -> set[tuple[str, str]]:
-    from .models import Nomination
+    from nominations.models import Nomination
 
     return set(
         Nomination.objects.filter(round=round_, nominee_name__in=[d.name for d in demos]).values_list(
@@ -653,9 +653,8 @@ def _move(record: Any, name: str, actor: Any, opinion: str = "") -> Any:
 def _create(demo: Demo, round_: Any, users: dict[str, Any]) -> Any:
     """The nomination as its applicant writes it; a finished one gets its photos and the
     unit's sealed opinion."""
+    from nominations.services import nomination_create
     from workflows.attachments import attachment_add
-
-    from .services import nomination_create
 
     unit = UNITS[demo.applicant]
     applicant = users[demo.applicant]
@@ -717,9 +716,8 @@ EXPERT_COMMENTS = (
 
 def _expert_review(nomination: Any, demo: Demo, users: dict[str, Any]) -> Any:
     """Eligibility confirmed, three experts assigned (due in two weeks), their scores."""
+    from workflows.scoring import score_submit
     from workflows.services import assignment_create
-
-    from .services import nomination_score_submit
 
     staff = users["cast_staff"]
     nomination = _move(nomination, "confirm_eligible", staff, "资格审查通过：推荐材料齐全，各项资格条件均满足。")
@@ -729,7 +727,7 @@ def _expert_review(nomination: Any, demo: Demo, users: dict[str, Any]) -> Any:
     keys = [c.key for c in nomination.round.typed_settings.criteria[demo.category]]
     for expert, offsets, comment in list(zip(EXPERTS, EXPERT_OFFSETS, EXPERT_COMMENTS, strict=True))[: demo.scored_by]:
         values = {key: max(0, min(100, demo.level + offsets[i % len(offsets)])) for i, key in enumerate(keys)}
-        nomination_score_submit(nomination, actor=users[expert], scores=values, comment=comment)
+        score_submit(nomination, actor=users[expert], scores=values, comment=comment)
     return nomination
 
 
@@ -737,7 +735,7 @@ def _expert_review(nomination: Any, demo: Demo, users: dict[str, Any]) -> Any:
 
 
 def _run_current(demo: Demo, round_: Any, users: dict[str, Any]) -> Any:
-    from .services import nomination_update
+    from nominations.services import nomination_update
 
     unit = UNITS[demo.applicant]
     applicant, reviewer = users[demo.applicant], users[unit.reviewer]
@@ -879,9 +877,8 @@ class _Previous:
             self.records[demo.name] = _move(record, "shortlist", self.staff)
 
     def _notice(self, names: list[str], title: str, intro: str) -> Any:
+        from nominations.models import Nomination
         from notices import services as notices
-
-        from .models import Nomination
 
         notice = notices.notice_create(
             round=self.round,
@@ -928,3 +925,8 @@ def expected_states() -> dict[str, set[str]]:
 
 
 __all__ = ["DEMOS", "expected_states", "seed_demo_records"]
+
+
+from devtools.demo import register  # noqa: E402
+
+register("nominations.nomination", seed_demo_records)

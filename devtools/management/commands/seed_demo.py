@@ -1,4 +1,4 @@
-"""Demo organizations, users and open rounds (API.md); idempotent."""
+"""Demo organizations, users and open rounds (docs/api.md); idempotent."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization, OrgType, Role, User
 from accounts.services import recompute_recommending_units
+from devtools.demo import seeders
 from workflows.models import Round, RoundKind, SensitiveTerm, Severity
-from workflows.registry import record_models
 
 ORGANIZATIONS = [
     # code, name, type, parent, pilot county
@@ -131,12 +131,10 @@ class Command(BaseCommand):
 
         if with_records:
             filled = 0
-            for label, model in sorted(record_models().items()):
-                seeder = getattr(model, "seed_demo_records", None)
-                if seeder is not None:
-                    created = seeder()
-                    filled += created
-                    self.stdout.write(f"  {label}：演示记录 {created} 条（demo records: {created}）")
+            for label, seeder in seeders().items():
+                created = seeder()
+                filled += created
+                self.stdout.write(f"  {label}：演示记录 {created} 条（demo records: {created}）")
             self.stdout.write(f"演示记录：{filled} 条（demo records: {filled}）")
 
         self.stdout.write(

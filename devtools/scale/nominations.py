@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Role
 from nominations.flows import NO_VIOLATION_STATEMENT, NominationState
-from nominations.models import Nomination, NominationScore
+from nominations.models import Nomination
 from workflows.models import CheckpointStage, Round
 from workflows.numbering import reserve_in_year
 
@@ -542,16 +542,6 @@ class NominationSeeder(Seeder):
                 data={"reference": reference},
             )
             self.move(p, phase.at(p.i, 2), "disqualify", S.DISQUALIFIED, "staff", OBJECTION[1])
-
-    def score_row(self, p, expert, values, total, comment, at):
-        return NominationScore, {
-            "nomination_id": p.pk,
-            "expert": expert,
-            "scores": values,
-            "total": total,
-            "comment": comment,
-            "submitted_at": at,
-        }
 
 
 def _past_winners(round_: Round, years: int) -> set[tuple[str, str]]:

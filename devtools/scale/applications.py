@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from applications.flows import ApplicationState
-from applications.models import Application, BudgetLine, ExpertScore, TeamMember
+from applications.models import Application, BudgetLine, TeamMember
 from workflows.models import CheckpointStage
 from workflows.numbering import reserve_in_year
 
@@ -478,16 +478,6 @@ class ApplicationSeeder(Seeder):
 
         self.finish_notices("issue", S.APPROVED, "公示期满，未收到异议，予以正式立项。", stamp)
         Application.objects.bulk_update(issued, ["issued_at", "updated_at"], batch_size=self.rows.batch)
-
-    def score_row(self, p, expert, values, total, comment, at):
-        return ExpertScore, {
-            "application_id": p.pk,
-            "expert": expert,
-            "scores": values,
-            "total": total,
-            "comment": comment,
-            "submitted_at": at,
-        }
 
 
 def _snapshot(fields: dict[str, Any], sub_code: str, team: list, budget: list, attachments: list) -> dict[str, Any]:

@@ -2,11 +2,11 @@
 
 Every record is created with ``application_create`` and moved only through the real
 services — ``workflows.services.transition``, ``checkpoint_record``, ``assignment_create``,
-``workflows.attachments.attachment_add``, ``score_submit`` and the notices services — acting
+``workflows.attachments.attachment_add``, ``workflows.scoring.score_submit`` and the notices services — acting
 as the demo users, so each record's history, checkpoints and audit trail are the ones a real
 record in that state would have.
 
-One unit may have only one live application per sub-project and round (多头申报, FLOWS.md), and
+One unit may have only one live application per sub-project and round (多头申报, docs/flows.md), and
 the demo units are few, so the records are spread over two rounds, as in real life:
 
 * the current round (the open round of ``seed_demo``), in its submission phase: draft,
@@ -674,7 +674,7 @@ def expected_states() -> dict[str, set[str]]:
 def seed_demo_records() -> int:
     """Create the missing demo applications and move each to its state. Returns how many
     were created (0 when all exist)."""
-    from .models import Application
+    from applications.models import Application
 
     with transaction.atomic():
         existing = set(Application.objects.filter(name__in=demo_names()).values_list("name", flat=True))
@@ -743,9 +743,8 @@ WINDOW_FIELDS = ("submission_opens", "submission_closes", "recommender_review_du
 
 def _rounds() -> dict[str, Any]:
     """The current application round (seed_demo's) and the previous year's, created if missing."""
+    from applications.services import subprojects_ensure_defaults
     from workflows.models import Round, RoundKind
-
-    from .services import subprojects_ensure_defaults
 
     year = timezone.localdate().year
     now = timezone.now()
@@ -841,10 +840,9 @@ def _total(budget: list[tuple[str, str, str]]) -> str:
 
 def _run(demo: Demo, ctx: _Context) -> Any:
     """Create the demo application and move it along its path as the demo users."""
+    from applications.services import application_create, application_update
     from workflows.attachments import attachment_add
     from workflows.services import checkpoint_record
-
-    from .services import application_create, application_update
 
     users = ctx.users
     round_ = ctx.rounds[demo.round]
@@ -935,9 +933,8 @@ def _move(app: Any, name: str, actor: Any, opinion: str = "", **data: Any) -> An
 
 def _expert_review(app: Any, demo: Demo, ctx: _Context) -> None:
     """Assign the experts (due in two weeks) and store the scores the demo gives."""
+    from workflows.scoring import score_submit
     from workflows.services import assignment_create
-
-    from .services import score_submit
 
     staff = ctx.users["cast_staff"]
     due = timezone.localdate() + dt.timedelta(days=14)
@@ -952,10 +949,9 @@ def _expert_review(app: Any, demo: Demo, ctx: _Context) -> None:
 def _through_notice(app: Any, demo: Demo, ctx: _Context) -> Any:
     """Put the record on its own notice, review and publish it; for ``approved``, let the
     period lie in the past and finish the notice (the record is issued)."""
+    from applications.models import Application
     from notices.models import PublicNotice
     from workflows.calendar import notice_end
-
-    from .models import Application
 
     services = ctx.notices
     staff, content_cast = ctx.users["cast_staff"], ctx.users["content_cast"]
@@ -984,3 +980,8 @@ def _through_notice(app: Any, demo: Demo, ctx: _Context) -> Any:
         notice.refresh_from_db()
         services.notice_finish(notice=notice, actor=staff, opinion="公示期满，未收到异议，予以正式立项。")
     return Application.objects.get(pk=app.pk)
+
+
+from devtools.demo import register  # noqa: E402
+
+register("applications.application", seed_demo_records)

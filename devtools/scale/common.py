@@ -306,14 +306,20 @@ class Seeder:
     def score(self, p: Any, at: dt.datetime, expert: Any, criteria: list, level: int, comment: str, rng) -> None:
         values = {c.key: max(0, min(100, level + rng.randint(-4, 4))) for c in criteria}
         total = (sum(Decimal(values[c.key]) * c.weight for c in criteria) / Decimal(100)).quantize(Decimal("0.01"))
-        model, row = self.score_row(p, expert, values, total, comment, at)
-        self.rows.add(model, **row)
+        from workflows.models import Score
+
+        self.rows.add(
+            Score,
+            record_type=self.label,
+            record_id=p.pk,
+            expert=expert,
+            scores=values,
+            total=total,
+            comment=comment,
+            submitted_at=at,
+        )
         data = {"scores": values, "total": str(total)}
         self.event(p, at, "score", expert, self.cast_code, Role.EXPERT, opinion=comment, data=data)
-
-    def score_row(self, p: Any, expert: Any, values: dict, total: Decimal, comment: str, at: dt.datetime) -> tuple:
-        """(score model, its row) of one expert's scores."""
-        raise NotImplementedError
 
     # -- public notices -------------------------------------------------------------------
 

@@ -5,14 +5,14 @@ Fills an application round and a selection round (titled "… （LABEL）", year
 with N applications and M nominations spread over every state of both flows — draft to
 approved / awarded, with every way there (returned and resubmitted, withdrawn, declined,
 rejected at formal review or after the experts, disqualified after an upheld objection) —
-over as many organizations as the rules need (see ``workflows.management.scale.tree``), with
+over as many organizations as the rules need (see ``devtools.scale.tree``), with
 what the real services would have written on the way: revisions with content hashes,
 the automatic and the content reviewers' checkpoints, attachments, expert assignments and
 scores, public notices (one per 500 records; those of the records on notice have run their
 period, so ``issue``/``award`` can be taken today) and the hash-chained audit trail.
 
 Written in bulk, in one transaction (all or nothing): batches of COPY on PostgreSQL,
-``bulk_create`` elsewhere (``workflows.management.scale.bulk.Inserter``). The audit
+``bulk_create`` elsewhere (``devtools.scale.bulk.Inserter``). The audit
 events are appended to each record's chain in time order, each built and hashed by
 ``workflows.audit.build_event`` as ``audit_append`` does, and queued for the ledger; after the
 commit the sequencer appends them to the Merkle log and signs a checkpoint: ``verify_audit``
@@ -38,17 +38,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership
-from applications.models import Application, ExpertScore
-from nominations.models import Nomination, NominationScore
+from applications.models import Application
+from devtools.scale.applications import STATE_WEIGHTS as APPLICATION_STATES
+from devtools.scale.applications import ApplicationSeeder
+from devtools.scale.bulk import Chain, Inserter, explicit_timestamps
+from devtools.scale.common import CALENDAR, Scan, round_windows, stored_file
+from devtools.scale.nominations import STATE_WEIGHTS as NOMINATION_STATES
+from devtools.scale.nominations import NominationSeeder
+from devtools.scale.tree import Tree
+from nominations.models import Nomination
 from notices.models import Objection, PublicNotice
-from workflows.management.scale.applications import STATE_WEIGHTS as APPLICATION_STATES
-from workflows.management.scale.applications import ApplicationSeeder
-from workflows.management.scale.bulk import Chain, Inserter, explicit_timestamps
-from workflows.management.scale.common import CALENDAR, Scan, round_windows, stored_file
-from workflows.management.scale.nominations import STATE_WEIGHTS as NOMINATION_STATES
-from workflows.management.scale.nominations import NominationSeeder
-from workflows.management.scale.tree import Tree
-from workflows.models import Attachment, Checkpoint, ReviewAssignment, Revision, Round, RoundKind
+from workflows.models import Attachment, Checkpoint, ReviewAssignment, Revision, Round, RoundKind, Score
 
 APPLICATION_TITLE = "{year}年度科技志愿服务“智惠行动”项目（{label}）"
 SELECTION_TITLE = "{year}年度科技志愿服务“四个十佳”评选（{label}）"
@@ -60,8 +60,7 @@ TIMESTAMPED = (
     Checkpoint,
     ReviewAssignment,
     Attachment,
-    ExpertScore,
-    NominationScore,
+    Score,
     PublicNotice,
     Objection,
     Membership,
@@ -267,7 +266,7 @@ def _refuse_taken_numbers(seeders: list[Any]) -> None:
 
 
 def _files() -> dict[str, Any]:
-    from nominations.demo import PDF_BYTES, PHOTO_JPEG
+    from devtools.demo.nominations import PDF_BYTES, PHOTO_JPEG
 
     mb = 1024 * 1024
     files = {
