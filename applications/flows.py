@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from notices import conditions as notice_conditions
+from notices.stage import public_notice
 from workflows import conditions
 from workflows.flows import CAST_STAFF, OPINION_REQUIRED, StandardFlow, Tell, counted, spec
 
@@ -192,6 +192,26 @@ def funding_amount_valid(flow: Any, ctx: Any) -> Iterable[str]:
 SUBMIT_CHECKS = (conditions.required_fields(*REQUIRED_FIELDS), application_complete)
 
 
+APPROVAL_NUMBER = "智惠〔{year}〕{number:03d}号"
+
+
+def issue_approval(flow: Any, ctx: Any) -> None:
+    """The approval number (立项编号), run on per year across the year's rounds, and when."""
+    from django.utils import timezone
+
+    from workflows.numbering import take_official_number
+
+    ctx.audit_data["approval_number"] = take_official_number(
+        flow.record, "approval_number", "智惠〔{year}〕{number:03d}号"
+    )
+    flow.record.issued_at = timezone.now()
+
+
+@public_notice(
+    publish_from=S.PROPOSED,
+    uphold=("revoke", S.REJECTED, gettext_lazy("撤销立项（异议成立）")),
+    finish=("issue", S.APPROVED, gettext_lazy("正式立项"), issue_approval),
+)
 class ApplicationFlow(StandardFlow):
     States = ApplicationState
     cast_visible_states = frozenset(
@@ -199,7 +219,6 @@ class ApplicationFlow(StandardFlow):
     )
     editable_states = frozenset({S.DRAFT, S.RETURNED})
     final_states = frozenset({S.APPROVED, S.REJECTED, S.NOT_RECOMMENDED, S.WITHDRAWN})
-    notice_transitions = {"publish": "publish_notice", "finish": "issue", "uphold": "revoke"}
     submit_checks = SUBMIT_CHECKS
     recommend_checks = (quota_left, recommender_opinion_attached)
 
@@ -259,56 +278,3 @@ class ApplicationFlow(StandardFlow):
     )
     def reject(self, ctx):
         pass
-
-    @StandardFlow.transition(
-        source=S.PROPOSED,
-        target=S.PUBLIC_NOTICE,
-        label=gettext_lazy("发布公示"),
-        permission=CAST_STAFF,
-        custom=spec(
-            checkpoint="publication",
-            bulk=True,
-            checks=(notice_conditions.on_reviewed_notice,),
-            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
-        ),
-    )
-    def publish_notice(self, ctx):
-        pass
-
-    @StandardFlow.transition(
-        source=S.PUBLIC_NOTICE,
-        target=S.REJECTED,
-        label=gettext_lazy("撤销立项（异议成立）"),
-        permission=CAST_STAFF,
-        custom=spec(
-            opinion=OPINION_REQUIRED,
-            checks=(notice_conditions.objection_upheld,),
-            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
-        ),
-    )
-    def revoke(self, ctx):
-        pass
-
-    @StandardFlow.transition(
-        source=S.PUBLIC_NOTICE,
-        target=S.APPROVED,
-        label=gettext_lazy("正式立项"),
-        permission=CAST_STAFF,
-        custom=spec(
-            bulk=True,
-            checks=(notice_conditions.notice_period_over, notice_conditions.no_open_objection),
-            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
-        ),
-    )
-    def issue(self, ctx):
-        from django.utils import timezone
-
-        from workflows.models import Round
-        from workflows.numbering import next_in_year
-
-        # Numbers run on per year across the year's rounds (the number names the year).
-        round_ = Round.objects.get(pk=self.record.round_id)
-        number = next_in_year(type(self.record), "approval_number", year=round_.year, kind=round_.kind)
-        self.record.approval_number = f"智惠〔{round_.year}〕{number:03d}号"
-        self.record.issued_at = timezone.now()
-        ctx.audit_data["approval_number"] = self.record.approval_number

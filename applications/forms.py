@@ -1,8 +1,7 @@
-"""Forms of the application pages.
-
-They collect what the user typed and render it back; validation is the service's
-(``services.application_create`` / ``application_update``), so every message the user sees is
-the one the API gives too. Hence plain text fields without length or format checks here.
+"""Forms of applications: ``ApplicationInput`` checks every input (the services validate the
+API's bodies and the pages' posts through it, so both report the same problems, all at once);
+``ApplicationForm`` and the row formsets are the page's forms, which collect what the user
+typed and render it back — plain text fields, their checks being the input form's.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from workflows import inputs
 from workflows.models import Round, RoundKind
 
 from .models import Application, BudgetLine, SubprojectType, TeamMember
@@ -55,6 +55,52 @@ MAX_ROWS = 50
 
 def _label(model: Any, name: str) -> Any:
     return model._meta.get_field(name).verbose_name
+
+
+TEXT_LIMITS = {
+    "name": 200,
+    "leader_name": 50,
+    "leader_title": 100,
+    "leader_phone": 30,
+    "leader_mobile": 30,
+    "leader_email": 254,
+    "region_province": 50,
+    "region_city": 50,
+    "region_county": 50,
+    "target_groups": 2000,
+    "basis": 5000,
+    "content": 5000,
+    "targets": 5000,
+    "outcomes": 5000,
+    "conditions": 5000,
+    "commitment_signer": 50,
+}
+TEAM_LIMITS = {"name": 50, "education": 50, "qualification": 100, "role": 100, "phone": 30}
+BUDGET_LIMITS = {"item": 100, "note": 200}
+
+
+def _input_fields() -> dict[str, forms.Field]:
+    fields: dict[str, forms.Field] = {
+        name: inputs.Text(
+            label=_label(Application, name), max_length=limit, squash=name == "name", email=name == "leader_email"
+        )
+        for name, limit in TEXT_LIMITS.items()
+    }
+    fields.update({name: inputs.Date(label=_label(Application, name)) for name in DATE_FIELDS})
+    fields.update({name: inputs.Flag(label=_label(Application, name)) for name in ("pilot_county", "commitment")})
+    fields["requested_amount"] = inputs.Amount(label=_label(Application, "requested_amount"))
+    fields["team"] = inputs.Rows(label=_("团队成员"), columns=TEAM_LIMITS, first_label=_("姓名"))
+    fields["budget"] = inputs.Rows(label=_("预算明细"), columns=BUDGET_LIMITS, first_label=_("支出项目"), amount=True)
+    return fields
+
+
+class _ApplicationChecks(inputs.InputForm):
+    accepted = ("subproject", "round", "organization")
+
+
+# Every field an application's applicant may write, checked (create and update), in the order
+# problems are listed.
+ApplicationInput = type("ApplicationInput", (_ApplicationChecks,), _input_fields())
 
 
 def open_subprojects() -> list[SubprojectType]:

@@ -119,11 +119,6 @@ class Application(WorkflowRecord):
     def __str__(self) -> str:
         return self.name or f"#{self.pk}"
 
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("applications:detail", args=[self.pk])
-
     def content_snapshot(self) -> dict[str, Any]:
         """Every field, the team, the budget and the digests of the applicant's attachments."""
         data = super().content_snapshot()

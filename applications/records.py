@@ -24,6 +24,7 @@ from rest_framework.response import Response
 
 from common.http import client_ip, parse_id
 from workflows import services as engine
+from workflows.drafts import form_errors
 from workflows.exceptions import InvalidInput, WorkflowError
 from workflows.filters import RecordFilterSet
 from workflows.models import RoundKind
@@ -121,15 +122,7 @@ class ApplicationPageForm:
 
     def errors_list(self) -> list[str]:
         """Errors the Django forms found themselves (a tampered choice or management form)."""
-        errors: list[str] = []
-        if not self.form.is_valid():
-            for name, field_errors in self.form.errors.items():
-                label = self.form.fields[name].label if name in self.form.fields else ""
-                errors.extend(f"{label}：{e}" if label else str(e) for e in field_errors)
-        for formset in (self.team, self.budget):
-            if not formset.is_valid():
-                errors.extend(str(e) for e in formset.non_form_errors())
-        return errors
+        return form_errors(self.form, self.team, self.budget)
 
     def service_data(self) -> dict[str, Any]:
         data = self.form.service_data()

@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from notices import conditions as notice_conditions
+from notices.stage import public_notice
 from workflows import conditions
 from workflows.flows import CAST_STAFF, OPINION_REQUIRED, StandardFlow, Tell, counted, spec
+from workflows.numbering import take_official_number
 
 
 def winners_scope(record: Any) -> list[str]:
@@ -137,13 +139,37 @@ def _category_ranking(record: Any) -> list[dict[str, Any]]:
     return group_ranking(record_type_of(record), round_id=record.round_id, group=record.category)
 
 
+CERTIFICATE_NUMBER = "科志〔{year}〕{number:03d}号"
+
+
+def award_certificate(flow: Any, ctx: Any) -> None:
+    """The certificate number (证书编号), run on per year across the year's rounds, and CAST's
+    opinion on the form (the staff member's, or the standard wording)."""
+    from django.utils import timezone
+
+    record = flow.record
+    ctx.audit_data["certificate_number"] = take_official_number(
+        record, "certificate_number", "科志〔{year}〕{number:03d}号"
+    )
+    record.awarded_at = timezone.now()
+    record.cast_opinion = ctx.opinion or _("经评审、公示，同意入选。")
+    record.cast_signer = ctx.actor.display_name or ctx.actor.username
+    record.cast_date = timezone.localdate()
+
+
+@public_notice(
+    publish_from=S.SHORTLISTED,
+    uphold=("disqualify", S.DISQUALIFIED, gettext_lazy("取消资格（异议成立）")),
+    finish=("award", S.AWARDED, gettext_lazy("公布入选"), award_certificate),
+    also_publish=("promote",),
+)
 class NominationFlow(StandardFlow):
     States = NominationState
     cast_visible_states = RECOMMENDED_STATES | {S.INELIGIBLE}
     editable_states = frozenset({S.DRAFT, S.RETURNED})
     final_states = frozenset({S.AWARDED, S.DISQUALIFIED, S.INELIGIBLE, S.NOT_RECOMMENDED, S.WITHDRAWN})
-    # publish_notice for the shortlisted, promote (递补) for the next in the ranking.
-    notice_transitions = {"publish": ("publish_notice", "promote"), "finish": "award", "uphold": "disqualify"}
+    # The notice stage (public_notice): publish_notice for the shortlisted, promote (递补) for
+    # the next in the ranking.
     submit_checks = (nomination_complete,)
     recommend_checks = (quota_left, recommender_opinion_attached)
     recommend_inputs = (no_violation_statement,)
@@ -209,35 +235,6 @@ class NominationFlow(StandardFlow):
         pass
 
     @StandardFlow.transition(
-        source=S.SHORTLISTED,
-        target=S.PUBLIC_NOTICE,
-        label=gettext_lazy("发布公示"),
-        permission=CAST_STAFF,
-        custom=spec(
-            checkpoint="publication",
-            bulk=True,
-            checks=(notice_conditions.on_reviewed_notice,),
-            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
-        ),
-    )
-    def publish_notice(self, ctx):
-        pass
-
-    @StandardFlow.transition(
-        source=S.PUBLIC_NOTICE,
-        target=S.DISQUALIFIED,
-        label=gettext_lazy("取消资格（异议成立）"),
-        permission=CAST_STAFF,
-        custom=spec(
-            opinion=OPINION_REQUIRED,
-            checks=(notice_conditions.objection_upheld,),
-            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
-        ),
-    )
-    def disqualify(self, ctx):
-        pass
-
-    @StandardFlow.transition(
         source=S.NOT_SELECTED,
         target=S.PUBLIC_NOTICE,
         label=gettext_lazy("递补并公示"),
@@ -247,34 +244,8 @@ class NominationFlow(StandardFlow):
             opinion=OPINION_REQUIRED,
             checks=(next_in_ranking_after_disqualification, notice_conditions.on_reviewed_notice),
             tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
+            driven_by="notice",
         ),
     )
     def promote(self, ctx):
         self.record.promoted = True
-
-    @StandardFlow.transition(
-        source=S.PUBLIC_NOTICE,
-        target=S.AWARDED,
-        label=gettext_lazy("公布入选"),
-        permission=CAST_STAFF,
-        custom=spec(
-            bulk=True,
-            checks=(notice_conditions.notice_period_over, notice_conditions.no_open_objection),
-            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
-        ),
-    )
-    def award(self, ctx):
-        from django.utils import timezone
-
-        from workflows.models import Round
-        from workflows.numbering import next_in_year
-
-        # Numbers run on per year across the year's rounds (the number names the year).
-        round_ = Round.objects.get(pk=self.record.round_id)
-        number = next_in_year(type(self.record), "certificate_number", year=round_.year, kind=round_.kind)
-        self.record.certificate_number = f"科志〔{round_.year}〕{number:03d}号"
-        self.record.awarded_at = timezone.now()
-        self.record.cast_opinion = ctx.opinion or _("经评审、公示，同意入选。")
-        self.record.cast_signer = ctx.actor.display_name or ctx.actor.username
-        self.record.cast_date = timezone.localdate()
-        ctx.audit_data["certificate_number"] = self.record.certificate_number

@@ -1,19 +1,20 @@
-"""Forms of the nomination pages.
-
-They collect what the user typed and render it back; validation is the service's
-(``services.nomination_create`` / ``nomination_update``), so every message the user sees is
-the one the API gives too. Hence plain text fields without length or format checks here; the
-``maxlength`` of the deeds textarea only helps the browser.
+"""Forms of nominations: ``NominationInput`` checks every input (the services validate the
+API's bodies and the pages' posts through it, so both report the same problems, all at once);
+``NominationForm`` is the page's form, which collects what the user typed and renders it
+back — plain text fields, their checks being the input form's (the ``maxlength`` of the deeds
+textarea only helps the browser).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows import inputs
 from workflows.models import Round, RoundKind
 
 from .checks import DEEDS_MAX, REQUIRED_BY_CATEGORY
@@ -49,6 +50,54 @@ SITE_KINDS = (("社区", _("社区")), ("村", _("村")))
 
 def _label(name: str) -> Any:
     return Nomination._meta.get_field(name).verbose_name
+
+
+TOO_LONG = _("“%(label)s”不得超过 %(n)s 个字（现为 %(m)s 个）")
+TEXT_LIMITS = {
+    "nominee_name": 100,
+    "person_org": 200,
+    "person_title": 100,
+    "volunteer_number": 50,
+    "organizer": 200,
+    "site_region": 200,
+    "site_kind": 20,
+    "deeds": DEEDS_MAX,
+    "contact_name": 50,
+    "contact_phone": 30,
+    "unit_opinion": 2000,
+    "unit_opinion_signer": 50,
+}
+COUNT_LIMITS = {"registered_volunteers": 1_000_000, "activities": 1_000_000}
+
+
+class _NominationChecks(inputs.InputForm):
+    accepted = ("round", "category", "organization")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        born = data.get("birth_date")
+        if born and born > timezone.localdate():
+            raise forms.ValidationError(_("出生日期不能晚于今天"))
+        return data
+
+
+def _input_fields() -> dict[str, forms.Field]:
+    fields: dict[str, forms.Field] = {
+        name: inputs.Text(label=_label(name), max_length=limit, squash=name == "nominee_name", too_long=TOO_LONG)
+        for name, limit in TEXT_LIMITS.items()
+    }
+    fields.update({name: inputs.Date(label=_label(name)) for name in DATE_FIELDS})
+    fields.update({name: inputs.Count(label=_label(name), maximum=m) for name, m in COUNT_LIMITS.items()})
+    fields["gender"] = inputs.Choice(
+        label=_label("gender"), values=list(Gender.values), message=_("“性别”只能是 male 或 female")
+    )
+    fields["service_hours"] = inputs.Quantity(label=_label("service_hours"), places=1, maximum=Decimal("999999999"))
+    return fields
+
+
+# Every field a nomination's applicant may write, checked (create and update), in the order
+# problems are listed.
+NominationInput = type("NominationInput", (_NominationChecks,), _input_fields())
 
 
 def selection_rounds() -> list[Round]:

@@ -123,11 +123,6 @@ class Nomination(WorkflowRecord):
     def __str__(self) -> str:
         return self.nominee_name or f"#{self.pk}"
 
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("nominations:detail", args=[self.pk])
-
     def content_snapshot(self) -> dict[str, Any]:
         data = super().content_snapshot()
         for name in (

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 
 from accounts import permissions as perms
 from common.http import parse_id
+from workflows.drafts import form_errors
 from workflows.exceptions import InvalidInput
 from workflows.filters import RecordFilterSet
 from workflows.models import Round, RoundKind
@@ -38,7 +39,7 @@ from .models import Category, Nomination
 from .serializers import NominationListSerializer, NominationSerializer, NominationWriteSerializer
 
 # The order CAST staff meet the bulk actions in: the selection's own order.
-BULK_ORDER = ("shortlist", "not_select", "publish_notice", "award")
+BULK_ORDER = ("shortlist", "not_select", "award")
 # States that take one of a category's places.
 PLACE_STATES = (NominationState.SHORTLISTED, NominationState.PUBLIC_NOTICE, NominationState.AWARDED)
 DEFAULT_PLACES = 10
@@ -77,12 +78,7 @@ class NominationPageForm:
 
     def errors_list(self) -> list[str]:
         """Errors the Django form found itself (a tampered choice)."""
-        errors: list[str] = []
-        if not self.form.is_valid():
-            for name, field_errors in self.form.errors.items():
-                label = self.form.fields[name].label if name in self.form.fields else ""
-                errors.extend(f"{label}：{e}" if label else str(e) for e in field_errors)
-        return errors
+        return form_errors(self.form)
 
     def service_data(self) -> dict[str, Any]:
         data = self.form.service_data()

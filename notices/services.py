@@ -14,16 +14,13 @@ Each public function takes keyword-only arguments; its docstring lists its side 
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import time
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -45,8 +42,8 @@ from workflows.locks import lock_record, lock_records, retry_on_contention
 from workflows.models import Round, Verdict, WorkflowRecord
 from workflows.registry import get_record_model
 from workflows.selectors import visible_records
-from workflows.uploads import check_upload
 
+from .forms import ObjectionForm, period_problem
 from .models import (
     ACTIVE_NOTICE_STATUSES,
     NoticeEntry,
@@ -66,17 +63,6 @@ INTRO_MAX_LENGTH = 5000
 OPINION_MAX_LENGTH = 5000
 REASON_MAX_LENGTH = 2000
 
-NAME_MAX_LENGTH = 50
-IDENTITY_MAX_LENGTH = 100
-UNIT_MAX_LENGTH = 200
-EMAIL_MAX_LENGTH = 254
-CONTENT_MIN_LENGTH = 10
-CONTENT_MAX_LENGTH = 2000
-PHONE_PATTERN = re.compile(r"[0-9+\-]{7,20}")
-
-EVIDENCE_MAX_FILES = 5
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-EVIDENCE_TYPES = ("application/pdf", "image/jpeg", "image/png")
 
 # At most this many objections from one client address within the window (seconds).
 OBJECTION_RATE_LIMIT = 5
@@ -396,7 +382,9 @@ def notice_publish(*, notice: PublicNotice, actor: Any, client_ip: str | None = 
                 continue
             try:
                 name = publish_name_for(flow_class, record.state)
-                workflow_services.transition(record, name, actor=actor, opinion=opinion, client_ip=client_ip)
+                workflow_services.transition(
+                    record, name, actor=actor, opinion=opinion, client_ip=client_ip, driven_by="notice"
+                )
             except WorkflowError as exc:
                 failures.append(_named(entry.public_title, exc.errors))
         if failures:
@@ -492,25 +480,6 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _check_required(errors: list[str], value: str, missing: str, limit: int, too_long: str) -> None:
-    if not value:
-        errors.append(missing)
-    elif len(value) > limit:
-        errors.append(too_long % {"n": limit})
-
-
-def _period_problem(notice: PublicNotice) -> str | None:
-    if notice.status != NoticeStatus.PUBLISHED or notice.starts_on is None or notice.ends_on is None:
-        return _("该公示不在公示期内，不接受异议")
-    today = timezone.localdate()
-    if not notice.starts_on <= today <= notice.ends_on:
-        return _("公示期为 %(start)s 至 %(end)s，现已不在公示期内，不接受异议") % {
-            "start": notice.starts_on.isoformat(),
-            "end": notice.ends_on.isoformat(),
-        }
-    return None
-
-
 @retry_on_contention
 def objection_file(
     *,
@@ -547,78 +516,40 @@ def objection_file(
         raise ObjectionRateLimited(
             _("同一网络地址一小时内最多提交 %(n)s 条异议，请稍后再试") % {"n": OBJECTION_RATE_LIMIT}
         )
-    name, identity, unit = _text(name), _text(identity), _text(unit)
-    phone, email, content = _text(phone), _text(email), _text(content)
-    errors: list[str] = []
-    period = _period_problem(notice)
-    if period:
-        errors.append(period)
-    entry = None
-    try:
-        entry = NoticeEntry.objects.filter(notice=notice, pk=int(entry_id)).first()
-    except (TypeError, ValueError):
-        pass
-    if entry is None:
-        errors.append(_("请选择异议对象（公示名单中的一项）"))
-    _check_required(errors, name, _("请填写姓名"), NAME_MAX_LENGTH, _("姓名不得超过 %(n)s 个字符"))
-    _check_required(
-        errors,
-        identity,
-        _("请填写身份（身份证号或职务）"),
-        IDENTITY_MAX_LENGTH,
-        _("身份不得超过 %(n)s 个字符"),
+    form = ObjectionForm(
+        {
+            "entry": entry_id,
+            "name": name,
+            "identity": identity,
+            "unit": unit,
+            "phone": phone,
+            "email": email,
+            "content": content,
+        },
+        notice=notice,
+        files=files,
     )
-    _check_required(errors, unit, _("请填写工作单位"), UNIT_MAX_LENGTH, _("工作单位不得超过 %(n)s 个字符"))
-    if not phone:
-        errors.append(_("请填写联系电话"))
-    elif not PHONE_PATTERN.fullmatch(phone) or sum(c.isdigit() for c in phone) < 7:
-        errors.append(_("联系电话只能包含数字、“+”和“-”，长度为 7 至 20 位"))
-    if email:
-        try:
-            if len(email) > EMAIL_MAX_LENGTH:
-                raise ValidationError("too long")
-            validate_email(email)
-        except ValidationError:
-            errors.append(_("电子邮箱格式不正确"))
-    if not content:
-        errors.append(_("请填写异议内容"))
-    elif len(content) < CONTENT_MIN_LENGTH:
-        errors.append(_("异议内容不得少于 %(n)s 个字符") % {"n": CONTENT_MIN_LENGTH})
-    elif len(content) > CONTENT_MAX_LENGTH:
-        errors.append(_("异议内容不得超过 %(n)s 个字符") % {"n": CONTENT_MAX_LENGTH})
-    uploads = [f for f in (files or ()) if f is not None]
-    checked = []
-    if len(uploads) > EVIDENCE_MAX_FILES:
-        errors.append(
-            _("证明材料最多 %(n)s 个文件，您选择了 %(count)s 个") % {"n": EVIDENCE_MAX_FILES, "count": len(uploads)}
-        )
-    else:
-        for upload in uploads:
-            good, problems = check_upload(
-                upload, allowed=EVIDENCE_TYPES, max_bytes=EVIDENCE_MAX_BYTES, label=_("证明材料")
-            )
-            errors.extend(problems)
-            if good is not None:
-                checked.append(good)
-    if errors:
-        raise InvalidInput(errors)
+    problems = form.problems()
+    if problems:
+        raise InvalidInput(problems)
+    entry, checked, clean = form.entry, form.evidence, form.cleaned_data
     assert entry is not None
 
     with transaction.atomic():
         locked = PublicNotice.objects.select_for_update().get(pk=notice.pk)
-        period = _period_problem(locked)
+        period = period_problem(locked)
         if period:
             raise InvalidInput(period)
         objection = Objection.objects.create(
             notice=locked,
             entry=entry,
             reference=_new_reference(),
-            objector_name=name,
-            identity=identity,
-            unit=unit,
-            phone=phone,
-            email=email,
-            content=content,
+            objector_name=clean["name"],
+            identity=clean["identity"],
+            unit=clean["unit"],
+            phone=clean["phone"],
+            email=clean["email"],
+            content=clean["content"],
             client_ip=client_ip or None,
         )
         record = lock_record(get_record_model(entry.record_type), entry.record_id)

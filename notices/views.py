@@ -24,7 +24,7 @@ from common.http import client_ip, parse_id
 from workflows.exceptions import WorkflowError
 from workflows.models import Round
 
-from . import selectors, services
+from . import forms, selectors, services
 from .models import NoticeStatus, ObjectionStatus
 
 OBJECTION_FIELDS = ("entry", "name", "identity", "unit", "phone", "email", "content")
@@ -61,9 +61,9 @@ def _public_context(notice: Any, values: dict[str, str], errors: list[str]) -> d
         "accepting": accepting,
         "values": values,
         "errors": errors,
-        "max_files": services.EVIDENCE_MAX_FILES,
-        "content_min": services.CONTENT_MIN_LENGTH,
-        "content_max": services.CONTENT_MAX_LENGTH,
+        "max_files": forms.EVIDENCE_MAX_FILES,
+        "content_min": forms.CONTENT_MIN_LENGTH,
+        "content_max": forms.CONTENT_MAX_LENGTH,
     }
 
 

@@ -18,6 +18,7 @@ SUBJECTS: dict[str, Any] = {
     "recommend": gettext_lazy("%(title)s 已获推荐，待中国科协审核"),
     "decline": gettext_lazy("%(title)s 未获推荐"),
     "assigned": gettext_lazy("【评审任务】请评审 %(title)s"),
+    "assignment_withdrawn": gettext_lazy("【评审任务】%(title)s 的评审任务已撤回，无需再评审"),
     "checkpoint_fail": gettext_lazy("%(title)s 内容审核未通过"),
     "window_closing": gettext_lazy("【提醒】申报将于 %(days)s 天后截止：《%(title)s》尚未提交"),
     "assignment_overdue": gettext_lazy("【逾期】您的评审任务《%(title)s》已超过截止日期"),

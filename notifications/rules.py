@@ -2,7 +2,7 @@
 
 Who hears of a transition is declared on the flow itself (``spec(tell=...)``, read by
 ``BaseFlow.audiences``); the audiences are resolved against the record in
-``notifications.services``. Messages addressed directly — "assigned" (the assignee),
+``notifications.services``. Messages addressed directly — "assigned" and "assignment_withdrawn" (the assignee),
 "objection_filed" (CAST staff), "objection_decided" (the nominating unit), the reminders —
 name their recipients where they are sent.
 """
@@ -38,6 +38,7 @@ EVENT_KINDS: dict[str, Any] = {
     "award": _("公布结果"),
     "checkpoint_fail": _("内容审核不通过"),
     "assigned": _("分配评审任务"),
+    "assignment_withdrawn": _("撤回评审任务"),
     "objection_filed": _("收到异议"),
     "objection_decided": _("异议处理结果"),
     "window_closing": _("申报截止提醒"),

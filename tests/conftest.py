@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Organization, User
-from workflows.models import Round, RoundKind
+from workflows.models import Round
 
 
 def pytest_collection_modifyitems(config, items):
@@ -72,19 +70,10 @@ def orgs(demo) -> dict[str, Organization]:
 
 
 def make_round(**overrides: Any) -> Round:
-    now = timezone.now()
-    values = {
-        "year": now.year,
-        "kind": RoundKind.APPLICATION,
-        "title": f"测试批次 {Round.objects.count() + 1}",
-        "submission_opens": now - dt.timedelta(days=10),
-        "submission_closes": now + dt.timedelta(days=10),
-        "recommender_review_due": now + dt.timedelta(days=20),
-        "cast_review_due": now + dt.timedelta(days=30),
-        "notice_working_days": 5,
-    }
-    values.update(overrides)
-    return Round.objects.create(**values)
+    """A round open for submissions now (``tests.factories.RoundFactory``)."""
+    from tests.factories import RoundFactory
+
+    return RoundFactory(**overrides)
 
 
 @pytest.fixture
@@ -93,11 +82,10 @@ def open_round(db) -> Round:
 
 
 def make_dossier(*, org: Organization, user: User, round: Round, **fields: Any):
-    from tests.testapp.models import Dossier
+    """A draft of the test record type (``tests.factories.DossierFactory``)."""
+    from tests.factories import DossierFactory
 
-    values = {"title": "乡村科普讲座", "body": "在徐闻县开展水产养殖技术培训。"}
-    values.update(fields)
-    return Dossier.objects.create(organization=org, created_by=user, round=round, **values)
+    return DossierFactory(organization=org, created_by=user, round=round, **fields)
 
 
 def api_as(user: User | None) -> APIClient:

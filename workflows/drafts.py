@@ -54,7 +54,9 @@ def form_errors(*forms: Any) -> list[str]:
             continue
         for name, field_errors in form.errors.items():
             label = form.fields[name].label if name in form.fields else ""
-            errors.extend(f"{label}：{e}" if label else str(e) for e in field_errors)
+            errors.extend(
+                _("%(label)s：%(error)s") % {"label": label, "error": e} if label else str(e) for e in field_errors
+            )
     return errors
 
 
@@ -137,7 +139,10 @@ def _form_input(record_type: Any, data: dict[str, Any], *, fixed: set[str]) -> t
     form_class = record_type.form_class
     known = set(form_class.base_fields)
     errors = [_("未知的字段：%(field)s") % {"field": key} for key in sorted(set(data) - known - fixed)]
-    form = form_class(data={k: v for k, v in data.items() if k in known})
+    # A form turns any value into text; a JSON list or object is not what a field takes.
+    shaped = [k for k in form_class.base_fields if isinstance(data.get(k), list | dict)]
+    errors.extend(_("“%(label)s”格式不正确") % {"label": form_class.base_fields[k].label} for k in shaped)
+    form = form_class(data={k: v for k, v in data.items() if k in known and k not in shaped})
     errors.extend(form_errors(form))
     return (form.cleaned_data if not errors else {}), errors
 

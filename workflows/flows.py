@@ -87,6 +87,9 @@ class Spec:
     event: str | None = None
     # Who is told of it (``Tell``).
     tell: tuple[str, ...] = ()
+    # Taken only by another process, never on its own: "notice" — when the record's public
+    # notice is published (``notices.services.notice_publish``).
+    driven_by: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -163,6 +163,17 @@ class WorkflowRecord(models.Model):
                 self.recommending_unit_id = self.organization.recommending_unit_id
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        """The record's page: its type's own (registry), else the engine's generic one."""
+        from django.urls import reverse
+
+        from .registry import record_type_of
+
+        declared = record_type_of(self)
+        if declared is not None:
+            return reverse(f"{declared.slug}:detail", args=[self.pk])
+        return reverse("workflows:record", kwargs={"record_type": self.record_type(), "pk": self.pk})
+
     @classmethod
     def record_type(cls) -> str:
         return cls._meta.label_lower

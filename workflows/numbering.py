@@ -35,3 +35,16 @@ def reserve_in_year(model: Any, field: str, *, year: int, kind: str, count: int)
         count=count,
         start=lambda: issued_in_year(model, field, year=year, kind=kind),
     )
+
+
+def take_official_number(record: Any, field: str, pattern: str) -> str:
+    """Give ``record`` the next number of ``field`` in its round's year, written by ``pattern``
+    (``"智惠〔{year}〕{number:03d}号"``), and return it. Called by the transition that issues it,
+    under the record's lock; the series row is locked last (docs/design.md, "Locks")."""
+    from .models import Round
+
+    round_ = Round.objects.get(pk=record.round_id)
+    number = next_in_year(type(record), field, year=round_.year, kind=round_.kind)
+    value = pattern.format(year=round_.year, number=number)
+    setattr(record, field, value)
+    return value

@@ -34,7 +34,7 @@ from . import scoring
 from . import selectors as engine_selectors
 from . import services as engine
 from .attachments import attachment_add, attachment_delete, kinds_addable
-from .exceptions import TransitionConflict, TransitionForbidden, WorkflowError
+from .exceptions import InvalidInput, TransitionConflict, TransitionForbidden, WorkflowError
 from .flows import STAGE_PENDING_LABEL
 from .highlight import findings_in, mark_ranges
 from .models import Attachment, WorkflowRecord
@@ -425,6 +425,45 @@ def record_assign(request: HttpRequest, rt: Any, pk: int) -> HttpResponse:
     if not perms.is_cast_staff(user):
         raise Http404
     assign_panel_page(request, record)
+    return redirect(detail_url(rt, record) + "#experts")
+
+
+@login_required
+@require_POST
+def record_assignment_change(request: HttpRequest, rt: Any, pk: int, aid: int) -> HttpResponse:
+    """CAST staff withdraw an expert's open task, or give it to another expert, with a reason."""
+    user = request.user
+    record = get_or_404(rt, pk, user)
+    if not perms.is_cast_staff(user):
+        raise Http404
+    task = engine_selectors.record_assignments(record, user=user).select_related("assignee").filter(pk=aid).first()
+    if task is None:
+        raise Http404
+    reason = request.POST.get("reason", "")
+    try:
+        if request.POST.get("action") == "replace":
+            number = parse_id(request.POST.get("assignee", ""))
+            assignee = User.objects.filter(pk=number, is_active=True).first() if number is not None else None
+            if assignee is None:
+                raise InvalidInput(_("请选择替换的评审专家"))
+            due_raw = request.POST.get("due_date", "").strip()
+            try:
+                due = dt.date.fromisoformat(due_raw) if due_raw else None
+            except ValueError:
+                raise InvalidInput(_("截止日期格式不正确（YYYY-MM-DD）")) from None
+            new = engine.assignment_replace(
+                task, actor=user, assignee=assignee, reason=reason, due_date=due, client_ip=client_ip(request)
+            )
+            messages.success(
+                request,
+                _("已将%(old)s的评审任务改派给%(new)s")
+                % {"old": perms.user_label(task.assignee), "new": perms.user_label(new.assignee)},
+            )
+        else:
+            engine.assignment_withdraw(task, actor=user, reason=reason, client_ip=client_ip(request))
+            messages.success(request, _("已撤回%(user)s的评审任务") % {"user": perms.user_label(task.assignee)})
+    except WorkflowError as exc:
+        error_messages(request, exc)
     return redirect(detail_url(rt, record) + "#experts")
 
 

@@ -225,15 +225,17 @@ class RecordType:
 
     def bulk_choices(self) -> list[tuple[str, str]]:
         """(name, label) of the transitions CAST staff may take on many records at once: those
-        the flow marks ``bulk`` first, then CAST staff's others, less the special ones."""
+        the flow marks ``bulk`` first, then CAST staff's others, less the special ones and those
+        another process takes (publishing a notice)."""
         from .flows import CAST_STAFF
 
         flow = self.flow_class
         choices = []
         for name, transitions in flow.all_transitions().items():
             first = transitions[0]
-            if first.permission is CAST_STAFF and name not in self.special_transitions:
-                choices.append((not flow.spec_of(first).bulk, name, str(first.label)))
+            spec = flow.spec_of(first)
+            if first.permission is CAST_STAFF and name not in self.special_transitions and not spec.driven_by:
+                choices.append((not spec.bulk, name, str(first.label)))
         return [(name, label) for _rest, name, label in sorted(choices)]
 
     def filter_names(self) -> list[str]:

@@ -1,6 +1,6 @@
 """Every read of workflow records that depends on who is asking.
 
-The scope rules of docs/flows.md: applicants see their organization's records; reviewers those
+The scope rules of docs/domain.md: applicants see their organization's records; reviewers those
 whose recommending unit is theirs (drafts never); content reviewers those waiting on, or
 once passed by, a checkpoint of their organization; experts only records assigned to them
 without a conflict of interest; CAST staff everything from "recommended" on; the auditor
@@ -99,12 +99,14 @@ def record_history(record: WorkflowRecord, *, user: Any) -> QuerySet:
     qs = AuditEvent.objects.filter(record_type=record.record_type(), record_id=record.pk).order_by("record_seq")
     if perms.is_cast_staff(user) or perms.is_auditor(user):
         return qs
+    # An event an expert acted in (a transition a flow gives experts) names them too.
+    expert_events = Q(action__in=EXPERT_ACTIONS) | Q(actor_role=Role.EXPERT)
     own = [
         pk
-        for pk, actor_id, data in qs.filter(action__in=EXPERT_ACTIONS).values_list("pk", "actor_id", "data")
+        for pk, actor_id, data in qs.filter(expert_events).values_list("pk", "actor_id", "data")
         if actor_id == user.pk or (data or {}).get("assignee") == user.username
     ]
-    return qs.filter(~Q(action__in=EXPERT_ACTIONS) | Q(pk__in=own))
+    return qs.filter(~expert_events | Q(pk__in=own))
 
 
 def history_entries(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]]:

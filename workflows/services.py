@@ -15,6 +15,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts import permissions as perms
 from accounts.models import Role
@@ -44,6 +45,8 @@ from .models import (
 )
 
 OPINION_MAX_LENGTH = 5000
+# Why a transition another process takes cannot be taken on its own.
+DRIVEN_BY = {"notice": _lazy("该操作随公示的发布执行：请在公示管理中发布该记录所在的公示")}
 # A bulk job whose worker died mid-run (its transaction rolled back) is taken again after this.
 JOB_STALE_AFTER = dt.timedelta(minutes=15)
 
@@ -59,6 +62,8 @@ class TransitionContext:
     data: dict[str, Any] = field(default_factory=dict)
     client_ip: str | None = None
     now: dt.datetime = field(default_factory=timezone.now)
+    # The process taking the transition for the actor ("notice"), if one is.
+    driven_by: str | None = None
     # Filled by the service for snapshotting transitions.
     snapshot: dict[str, Any] | None = None
     snapshot_hash: str = ""
@@ -121,6 +126,8 @@ def evaluate(flow: BaseFlow, transition: Any, ctx: TransitionContext, *, with_op
     record = flow.record
     s: Spec = BaseFlow.spec_of(transition)
     reasons: list[str] = []
+    if s.driven_by and ctx.driven_by != s.driven_by:
+        reasons.append(str(DRIVEN_BY[s.driven_by]))
     if s.window:
         problem = record.round.window_problem(s.window, ctx.now)
         if problem:
@@ -185,10 +192,12 @@ def transition(
     opinion: str = "",
     data: dict[str, Any] | None = None,
     client_ip: str | None = None,
+    driven_by: str | None = None,
     _locked: bool = False,
     _memo: dict[Any, Any] | None = None,
 ) -> WorkflowRecord:
-    """Move ``record`` along the transition ``name`` of its flow.
+    """Move ``record`` along the transition ``name`` of its flow (``driven_by``: the process
+    taking a transition that only it may take, e.g. "notice" when a notice is published).
 
     Side effects, in order, in one database transaction:
     1. locks the record's row (SELECT … FOR UPDATE OF the record only) and re-reads it;
@@ -238,6 +247,7 @@ def transition(
             opinion=opinion.strip(),
             data=dict(data or {}),
             client_ip=client_ip,
+            driven_by=driven_by,
         )
         s = BaseFlow.spec_of(found)
         lock_scopes(flow.lock_scopes_for(found, locked))
@@ -710,44 +720,103 @@ def assignment_create(
     return assignment
 
 
-def assignment_complete(assignment: ReviewAssignment, *, actor: Any) -> ReviewAssignment:
-    """Mark the actor's own open assignment done. Side effects: the row's status; audit event."""
-    return _assignment_close(assignment, actor=actor, status=AssignmentStatus.DONE)
+@retry_on_contention
+def assignment_withdraw(
+    assignment: ReviewAssignment, *, actor: Any, reason: str, client_ip: str | None = None
+) -> ReviewAssignment:
+    """CAST staff take an open task back from its assignee (an expert who cannot review, a
+    conflict of interest found late), with the reason.
+
+    Side effects, in order: refuses anyone but CAST staff, an empty or over-long reason, a task
+    no longer open or a record past the task's stage; locks the record, then the task; marks it
+    withdrawn; appends the audit event "assignment_withdrawn" (the reason as its opinion); tells
+    the assignee. The expert's score, if any, stays: only an open task can be withdrawn.
+    """
+    return _withdraw(assignment, actor=actor, reason=reason, client_ip=client_ip)[1]
 
 
-def assignment_withdraw(assignment: ReviewAssignment, *, actor: Any) -> ReviewAssignment:
-    """CAST staff withdraw an open assignment. Side effects: the row's status; audit event."""
-    return _assignment_close(assignment, actor=actor, status=AssignmentStatus.WITHDRAWN)
+def _withdraw(
+    assignment: ReviewAssignment, *, actor: Any, reason: str, client_ip: str | None
+) -> tuple[WorkflowRecord, ReviewAssignment]:
+    from .registry import get_record_model
+
+    if not perms.is_cast_staff(actor):
+        raise TransitionForbidden(_("只有中国科协工作人员可以撤回评审任务"))
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise InvalidInput(_("请填写撤回理由"))
+    if len(reason) > OPINION_MAX_LENGTH:
+        raise InvalidInput(_("意见不得超过 %(n)s 个字符") % {"n": OPINION_MAX_LENGTH})
+    model = get_record_model(assignment.record_type)
+    with transaction.atomic():
+        # The record first (its chain takes the event), then the task: the lock order.
+        record = lock_record(model, assignment.record_id)
+        locked = ReviewAssignment.objects.select_for_update().select_related("assignee").get(pk=assignment.pk)
+        if locked.status != AssignmentStatus.OPEN:
+            raise TransitionConflict(_("该任务已不在待办状态，不能撤回"))
+        flow = record.get_flow()
+        states = flow.assignment_states.get(locked.stage)
+        if states is not None and record.state not in states:
+            raise TransitionConflict(
+                _("记录当前状态为“%(state)s”，评审任务已不能变更") % {"state": flow.state_label(record.state)}
+            )
+        ReviewAssignment.objects.filter(pk=locked.pk).update(
+            status=AssignmentStatus.WITHDRAWN, completed_at=timezone.now()
+        )
+        locked.refresh_from_db()
+        event = audit_append(
+            record_type=locked.record_type,
+            record_id=locked.record_id,
+            action="assignment_withdrawn",
+            actor=actor,
+            actor_org=_cast_code(actor),
+            actor_role=Role.CAST_STAFF,
+            from_state=record.state,
+            to_state=record.state,
+            opinion=reason,
+            data={"stage": locked.stage, "assignee": locked.assignee.username},
+            revision_hash=record.current_revision_hash,
+            client_ip=client_ip,
+        )
+        hooks.record_event(
+            record=record,
+            event=event,
+            event_name="assignment_withdrawn",
+            actor=actor,
+            recipients=[locked.assignee],
+        )
+    return record, locked
 
 
 @retry_on_contention
-def _assignment_close(assignment: ReviewAssignment, *, actor: Any, status: str) -> ReviewAssignment:
-    from .registry import get_record_model
-
+def assignment_replace(
+    assignment: ReviewAssignment,
+    *,
+    actor: Any,
+    assignee: Any,
+    reason: str,
+    due_date: dt.date | None = None,
+    client_ip: str | None = None,
+) -> ReviewAssignment:
+    """CAST staff give an open task to another expert: the old task withdrawn with the reason
+    and the new one created, both or neither (``assignment_withdraw`` then
+    ``assignment_create``, in one transaction; the new task keeps the old due date unless
+    another is given). Returns the new task."""
+    if assignee is not None and assignee.pk == assignment.assignee_id:
+        raise InvalidInput(_("请选择另一位评审专家"))
     with transaction.atomic():
-        # The record first (its chain takes the event), then the task: the lock order.
-        model = get_record_model(assignment.record_type)
-        if model is not None:
-            lock_record(model, assignment.record_id)
-        locked = ReviewAssignment.objects.select_for_update().get(pk=assignment.pk)
-        if status == AssignmentStatus.DONE and locked.assignee_id != actor.pk:
-            raise TransitionForbidden(_("只能完成分配给自己的任务"))
-        if status == AssignmentStatus.WITHDRAWN and not perms.is_cast_staff(actor):
-            raise TransitionForbidden(_("只有中国科协工作人员可以撤回评审任务"))
-        if locked.status != AssignmentStatus.OPEN:
-            raise TransitionConflict(_("该任务已不在待办状态"))
-        ReviewAssignment.objects.filter(pk=locked.pk).update(status=status, completed_at=timezone.now())
-        locked.refresh_from_db()
-        audit_append(
-            record_type=locked.record_type,
-            record_id=locked.record_id,
-            action="assignment_done" if status == AssignmentStatus.DONE else "assignment_withdrawn",
+        record, old = _withdraw(assignment, actor=actor, reason=reason, client_ip=client_ip)
+        return assignment_create(
+            record,
+            stage=old.stage,
+            assignee=assignee,
             actor=actor,
-            actor_org=_cast_code(actor),
-            actor_role=Role.EXPERT if status == AssignmentStatus.DONE else Role.CAST_STAFF,
-            data={"stage": locked.stage, "assignee": locked.assignee.username},
+            # An overdue task (the usual reason to replace it) passes on no date in the past.
+            due_date=due_date
+            if due_date is not None
+            else (old.due_date if old.due_date and old.due_date >= timezone.localdate() else None),
+            client_ip=client_ip,
         )
-    return locked
 
 
 def _cast_code(actor: Any) -> str:

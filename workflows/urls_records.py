@@ -33,6 +33,11 @@ def page_urls(rt: RecordType) -> list[Any]:
         path("<int:pk>/attachments/<int:aid>/delete/", bound(pages.attachment_remove), name="attachment-delete"),
         path("<int:pk>/score/", bound(pages.record_score), name="score"),
         path("<int:pk>/assign/", bound(pages.record_assign), name="assign"),
+        path(
+            "<int:pk>/assignments/<int:aid>/",
+            bound(pages.record_assignment_change),
+            name="assignment-change",
+        ),
         *rt.extra_page_urls(),
     ]
 

@@ -24,7 +24,7 @@ from .diagram import flow_diagram
 from .exceptions import WorkflowError
 from .flows import ASSIGNMENT_STAGE_LABELS
 from .models import AssignmentStatus, WorkflowRecord
-from .registry import get_record_model
+from .registry import get_record_model, record_type_of
 
 
 def _visible_or_404(record_type: str, pk: int, user: Any) -> WorkflowRecord:
@@ -192,7 +192,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 @login_required
 def record_detail(request: HttpRequest, record_type: str, pk: int) -> HttpResponse:
     record = _visible_or_404(record_type, pk, request.user)
-    if hasattr(record, "get_absolute_url"):  # record types with pages of their own
+    if record_type_of(record) is not None:  # a declared type has pages of its own
         return redirect(record.get_absolute_url())
     return render(request, "workflows/record.html", workflow_context(record, request.user))
 

@@ -64,25 +64,28 @@ RECOMMEND_PATHS = {
 }
 EXPERT_PATHS = {"expert_review", "rejected_expert", "proposed", "public_notice", "approved"}
 SUBPROJECT_WEIGHTS = (("grassroots", 62), ("civilization_centre", 33), ("integrate", 5))
-# The phase of each path's last transition (the record's updated_at falls in it).
+# Each path's last save of the record (its last transition, or its creation): the phase and the
+# step in it (``Phase.at``). The row is inserted with that time as its updated_at, which is what
+# ``transition`` leaves; a notice publishes its records at times of its own clock, so those rows
+# are put right at the end (``Seeder.settle_updated_at``), as are the issued ones.
 LAST_SAVE = {
-    "draft_incomplete": "create",
-    "draft": "create",
-    "submitted": "submit",
-    "resubmitted": "revise",
-    "returned": "recommender",
-    "returned_cast": "formal",
-    "withdrawn_draft": "recommender",
-    "withdrawn_submitted": "recommender",
-    "withdrawn_returned": "revise",
-    "not_recommended": "recommender",
-    "recommended": "recommender",
-    "rejected_formal": "formal",
-    "expert_review": "formal",
-    "rejected_expert": "decide",
-    "proposed": "decide",
-    "public_notice": "notice",
-    "approved": "finish",
+    "draft_incomplete": ("create", 0),
+    "draft": ("create", 0),
+    "submitted": ("submit", 0),
+    "resubmitted": ("revise", 1),
+    "returned": ("recommender", 0),
+    "returned_cast": ("formal", 0),
+    "withdrawn_draft": ("recommender", 0),
+    "withdrawn_submitted": ("recommender", 0),
+    "withdrawn_returned": ("revise", 0),
+    "not_recommended": ("recommender", 0),
+    "recommended": ("recommender", 2),
+    "rejected_formal": ("formal", 0),
+    "expert_review": ("formal", 0),
+    "rejected_expert": ("decide", 0),
+    "proposed": ("decide", 1),
+    "public_notice": ("notice", 0),
+    "approved": ("finish", 0),
 }
 
 OPINIONS = {
@@ -146,6 +149,8 @@ class Plan:
     funding: Decimal | None = None
     approval_number: str | None = None
     entry: Any = None
+    updated_at: Any = None  # as the row was inserted
+    saved_at: Any = None  # the time of its last save so far (creation, a transition, an edit)
 
 
 class ApplicationSeeder(Seeder):
@@ -259,7 +264,7 @@ class ApplicationSeeder(Seeder):
         """The application rows (in their final state), their team and budget; and the
         create phase of the history (create, the sealed form attached)."""
         phase = self.phase("create", len(self.plans), self.half)
-        last = {name: self.phase(name, len(self.plans), self.half) for name in set(LAST_SAVE.values())}
+        last = {name: self.phase(name, len(self.plans), self.half) for name, _j in LAST_SAVE.values()}
         self.files = files
         sealed = files["sealed_application"]
         for start in range(0, len(self.plans), batch):
@@ -268,7 +273,8 @@ class ApplicationSeeder(Seeder):
             for p in chunk:
                 obj, team, budget = self._form(p, sealed)
                 obj.created_at = phase.at(p.i)
-                obj.updated_at = last[LAST_SAVE[p.path]].after(p.i)
+                name, j = LAST_SAVE[p.path]
+                obj.updated_at = p.updated_at = last[name].at(p.i, j)
                 objs.append(obj)
                 teams.append(team)
                 budgets.append(budget)
@@ -399,8 +405,7 @@ class ApplicationSeeder(Seeder):
         phase = self.phase("revise", n, self.half)
         for p in plans:
             if p.path == "resubmitted":
-                actor, org_code, role = self.acting(p, "applicant")
-                self.event(p, phase.at(p.i), "edit", actor, org_code, role, data={"fields": ["targets"]})
+                self.edit(p, phase.at(p.i), ["targets"])
                 snapshot, findings = p.snapshots[1]
                 self.submit(p, phase.at(p.i, 1), "resubmit", snapshot, findings, OPINIONS["resubmit"][0])
             elif p.path == "withdrawn_returned":
@@ -474,10 +479,12 @@ class ApplicationSeeder(Seeder):
 
         def stamp(p: Plan, at: dt.datetime) -> dict[str, str]:
             issued.append(Application(pk=p.pk, issued_at=at, updated_at=at))
+            p.updated_at = at
             return {"approval_number": p.approval_number}
 
         self.finish_notices("issue", S.APPROVED, "公示期满，未收到异议，予以正式立项。", stamp)
         Application.objects.bulk_update(issued, ["issued_at", "updated_at"], batch_size=self.rows.batch)
+        self.settle_updated_at(Application)
 
 
 def _snapshot(fields: dict[str, Any], sub_code: str, team: list, budget: list, attachments: list) -> dict[str, Any]:

@@ -234,7 +234,3 @@ class Phase:
 
     def at(self, i: int, j: int = 0) -> dt.datetime:
         return self.start + self.slot * i + self.step * (j + 1)
-
-    def after(self, i: int) -> dt.datetime:
-        """The end of record ``i``'s slot: after all its events in this phase."""
-        return self.start + self.slot * i + self.step * 63

@@ -59,6 +59,15 @@ def round_windows(now: dt.datetime) -> dict[str, dt.datetime]:
     }
 
 
+def client_address(user: Any) -> str:
+    """The address a seeded user's requests come from (198.51.100.0/24, an address block for
+    documentation). The API hands the services the client's address for each step a user takes
+    through it — transitions, content reviews, expert assignments, the steps of a notice, an
+    objection's decision — and the event keeps it (bound into its hash as a commitment); the
+    services that take none (creating and editing a form, uploads, scores) leave it empty."""
+    return f"198.51.100.{user.pk % 254 + 1}"
+
+
 def exact_counts(total: int, weights: dict[str, float], *, every: bool) -> dict[str, int]:
     """Split ``total`` by ``weights`` (largest remainders); with ``every``, each key gets at
     least one when there are enough to go round."""
@@ -199,8 +208,10 @@ class Seeder:
             to_state=to_state,
             opinion=opinion.strip(),
             data=data or {},
+            client_ip=client_address(actor),
         )
         p.cur = to_state
+        p.saved_at = at
 
     def acting(self, p: Any, who: str) -> tuple[Any, str, str]:
         if who == "applicant":
@@ -211,6 +222,21 @@ class Seeder:
 
     def create(self, p: Any, at: dt.datetime, data: dict[str, Any]) -> None:
         self.event(p, at, "create", p.applicant, p.org.code, Role.APPLICANT, from_state="", to_state=p.cur, data=data)
+        p.saved_at = at
+
+    def edit(self, p: Any, at: dt.datetime, fields: list[str]) -> None:
+        """The applicant changes the named fields of a returned record (``draft_update``)."""
+        actor, org_code, role = self.acting(p, "applicant")
+        self.event(p, at, "edit", actor, org_code, role, data={"fields": fields})
+        p.saved_at = at
+
+    def settle_updated_at(self, model: Any) -> None:
+        """The rows inserted with another updated_at than the time of their last save (those a
+        notice published): that time, as ``transition`` leaves it."""
+        stale = [model(pk=p.pk, updated_at=p.saved_at) for p in self.plans if p.saved_at != p.updated_at]
+        model.objects.bulk_update(stale, ["updated_at"], batch_size=self.rows.batch)
+        for p in self.plans:
+            p.updated_at = p.saved_at
 
     def attach(self, p: Any, at: dt.datetime, f: StoredFile, original: str, who: str) -> None:
         actor, org_code, role = self.acting(p, who)
@@ -285,7 +311,17 @@ class Seeder:
             created_at=at,
         )
         data = {"stage": stage, "findings": len(p.findings)}
-        self.event(p, at, "checkpoint_pass", reviewer, org_code, Role.CONTENT_REVIEWER, opinion=opinion, data=data)
+        self.event(
+            p,
+            at,
+            "checkpoint_pass",
+            reviewer,
+            org_code,
+            Role.CONTENT_REVIEWER,
+            opinion=opinion,
+            data=data,
+            client_ip=client_address(reviewer),
+        )
 
     def assign(self, p: Any, at: dt.datetime, expert: Any, due: dt.date, done_at: dt.datetime | None) -> None:
         self.rows.add(
@@ -301,7 +337,9 @@ class Seeder:
             completed_at=done_at,
         )
         data = {"stage": "expert", "assignee": expert.username, "due_date": due.isoformat()}
-        self.event(p, at, "assign", p.staff, self.cast_code, Role.CAST_STAFF, data=data)
+        self.event(
+            p, at, "assign", p.staff, self.cast_code, Role.CAST_STAFF, data=data, client_ip=client_address(p.staff)
+        )
 
     def score(self, p: Any, at: dt.datetime, expert: Any, criteria: list, level: int, comment: str, rng) -> None:
         values = {c.key: max(0, min(100, level + rng.randint(-4, 4))) for c in criteria}
@@ -378,6 +416,7 @@ class Seeder:
                 from_state="",
                 to_state=NoticeStatus.DRAFT,
                 data={"record_type": self.label, "record_ids": ids},
+                client_ip=client_address(staff),
             )
             tick += 1
             review_opinion = names["review_opinion"]
@@ -396,6 +435,7 @@ class Seeder:
                 from_state=NoticeStatus.DRAFT,
                 to_state=NoticeStatus.PASSED_REVIEW,
                 opinion=review_opinion,
+                client_ip=client_address(content_cast),
             )
             tick += 1
             starts_on = timezone.localdate(clock.at(tick))
@@ -420,6 +460,7 @@ class Seeder:
                 from_state=NoticeStatus.PASSED_REVIEW,
                 to_state=NoticeStatus.PUBLISHED,
                 data={"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()},
+                client_ip=client_address(staff),
             )
             tick += 1
             notice.body = _body_text(entries)
@@ -461,6 +502,7 @@ class Seeder:
                 from_state=NoticeStatus.PUBLISHED,
                 to_state=NoticeStatus.CLOSED,
                 opinion=opinion,
+                client_ip=client_address(chunk[0].staff),
             )
             tick += 1
         notices = [n for n, _chunk, _closed in self.notice_rows]

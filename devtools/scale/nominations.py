@@ -27,7 +27,7 @@ from workflows.models import CheckpointStage, Round
 from workflows.numbering import reserve_in_year
 
 from . import texts
-from .common import Seeder, plan_paths
+from .common import Seeder, client_address, plan_paths
 
 S = NominationState
 STATE_WEIGHTS = {
@@ -63,22 +63,23 @@ RECOMMEND_PATHS = {
 EXPERT_PATHS = {"expert_review", "not_selected", "shortlisted", "public_notice", "awarded", "disqualified"}
 SELECTED_PATHS = {"shortlisted", "public_notice", "awarded", "disqualified"}
 CATEGORIES = ("volunteer", "team", "project", "site")
+# Each path's last save of the record: the phase and the step in it (see applications.LAST_SAVE).
 LAST_SAVE = {
-    "draft": "create",
-    "submitted": "submit",
-    "resubmitted": "revise",
-    "returned": "recommender",
-    "withdrawn_draft": "recommender",
-    "withdrawn_submitted": "recommender",
-    "not_recommended": "recommender",
-    "recommended": "recommender",
-    "ineligible": "formal",
-    "expert_review": "formal",
-    "not_selected": "decide",
-    "shortlisted": "decide",
-    "public_notice": "notice",
-    "awarded": "finish",
-    "disqualified": "objection",
+    "draft": ("create", 0),
+    "submitted": ("submit", 0),
+    "resubmitted": ("revise", 1),
+    "returned": ("recommender", 0),
+    "withdrawn_draft": ("recommender", 0),
+    "withdrawn_submitted": ("recommender", 0),
+    "not_recommended": ("recommender", 0),
+    "recommended": ("recommender", 2),
+    "ineligible": ("formal", 0),
+    "expert_review": ("formal", 0),
+    "not_selected": ("decide", 0),
+    "shortlisted": ("decide", 1),
+    "public_notice": ("notice", 0),
+    "awarded": ("finish", 0),
+    "disqualified": ("objection", 2),
 }
 OPINIONS = {
     "return_for_revision": ("主要事迹缺少服务时长和受益人数的佐证，请补充后重新提交。", "请补充近两年的服务活动记录。"),
@@ -130,6 +131,8 @@ class Plan:
     shortlist_reason: str = ""
     certificate_number: str | None = None
     entry: Any = None
+    updated_at: Any = None  # as the row was inserted
+    saved_at: Any = None  # the time of its last save so far (creation, a transition, an edit)
 
 
 class NominationSeeder(Seeder):
@@ -226,7 +229,7 @@ class NominationSeeder(Seeder):
     def write_records(self, files: dict[str, Any], batch: int) -> None:
         self.files = files
         phase = self.phase("create", len(self.plans), self.half)
-        last = {name: self.phase(name, len(self.plans), self.half) for name in set(LAST_SAVE.values())}
+        last = {name: self.phase(name, len(self.plans), self.half) for name, _j in LAST_SAVE.values()}
         recommender = self.phase("recommender", len(self.plans), self.half)
         for start in range(0, len(self.plans), batch):
             chunk = self.plans[start : start + batch]
@@ -234,7 +237,8 @@ class NominationSeeder(Seeder):
             for p in chunk:
                 obj = self._form(p, recommender)
                 obj.created_at = phase.at(p.i)
-                obj.updated_at = last[LAST_SAVE[p.path]].after(p.i)
+                name, j = LAST_SAVE[p.path]
+                obj.updated_at = p.updated_at = last[name].at(p.i, j)
                 objs.append(obj)
             self.rows.insert(Nomination, objs)
             for p, obj in zip(chunk, objs, strict=True):
@@ -411,8 +415,7 @@ class NominationSeeder(Seeder):
         phase = self.phase("revise", n, self.half)
         for p in plans:
             if p.path == "resubmitted":
-                actor, org_code, role = self.acting(p, "applicant")
-                self.event(p, phase.at(p.i), "edit", actor, org_code, role, data={"fields": ["deeds"]})
+                self.edit(p, phase.at(p.i), ["deeds"])
                 snapshot, findings = p.snapshots[1]
                 self.submit(p, phase.at(p.i, 1), "resubmit", snapshot, findings, OPINIONS["resubmit"][0])
             p.snapshots = []
@@ -488,10 +491,12 @@ class NominationSeeder(Seeder):
 
         def stamp(p: Plan, at: dt.datetime) -> dict[str, str]:
             awarded.append(Nomination(pk=p.pk, awarded_at=at, cast_date=timezone.localdate(at), updated_at=at))
+            p.updated_at = at
             return {"certificate_number": p.certificate_number}
 
         self.finish_notices("award", S.AWARDED, "公示期满，予以公布。", stamp)
         Nomination.objects.bulk_update(awarded, ["awarded_at", "cast_date", "updated_at"], batch_size=self.rows.batch)
+        self.settle_updated_at(Nomination)
 
     def step_objection(self) -> None:
         """An objection filed against each disqualified record during its notice, upheld."""
@@ -540,6 +545,7 @@ class NominationSeeder(Seeder):
                 Role.CAST_STAFF,
                 opinion=OBJECTION[1],
                 data={"reference": reference},
+                client_ip=client_address(p.staff),
             )
             self.move(p, phase.at(p.i, 2), "disqualify", S.DISQUALIFIED, "staff", OBJECTION[1])
 

@@ -1,7 +1,7 @@
 """Who reads and changes which application, over every endpoint of ``/api/v1/applications/``.
 
 Records in several states for three organizations under two recommending units (CSF and
-GD-CAST) are built over HTTP; the table ``SEEN_BY`` says, from the scope rules of docs/flows.md,
+GD-CAST) are built over HTTP; the table ``SEEN_BY`` says, from the scope rules of docs/domain.md,
 who may see each one. Everyone else — and any guessed id — gets the same 404 as an id that
 does not exist (on every read and write endpoint, the form PDF included; the bulk endpoint
 words both alike); the anonymous caller gets 401; lists hold exactly the visible ids; the
@@ -51,7 +51,7 @@ RECORDS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "xw_proposed": ("D", "proposed", "applicant_xuwen", ()),  # expert_1..3 assigned and scored
 }
 
-# Who sees each record (docs/flows.md, scope rules): the applicant's organization; the recommending
+# Who sees each record (docs/domain.md, scope rules): the applicant's organization; the recommending
 # unit's reviewer once submitted; its content reviewer while the record waits on it or after
 # reviewing it; CAST's content reviewer at the cast/publication stages or after reviewing;
 # CAST staff from “recommended” on; assigned experts without a conflict; the auditor always.

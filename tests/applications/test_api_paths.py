@@ -297,6 +297,7 @@ def test_whole_path(users, applicant, org, recommender):
     assert Application.objects.get(pk=app_id).state == "proposed"
     # The record's own publish transition says why it cannot be taken yet.
     assert transitions_of(staff, app_id)["publish_notice"]["blocked_reasons"] == [
+        "该操作随公示的发布执行：请在公示管理中发布该记录所在的公示",
         "该记录不在已通过发布前内容审核、待发布的公示名单上",
         "发布前内容审核尚未完成（当前版本）",
     ]

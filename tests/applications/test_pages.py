@@ -431,7 +431,9 @@ def test_bulk_confirmation_names_the_records_and_is_all_or_nothing(client, users
     client.force_login(users["cast_staff"])
     body = page(client, "/applications/")
     assert f'name="ids" value="{first}"' in body and f'name="ids" value="{second}"' in body
-    assert '<option value="publish_notice">发布公示</option>' in body
+    # Issuing is a bulk action; going on notice is not (publishing the notice does it).
+    assert '<option value="issue">正式立项</option>' in body
+    assert 'value="publish_notice"' not in body
 
     response = client.post(
         "/applications/bulk/", {"name": "pass_formal_review", "ids": [first, second], "next": "/applications/"}

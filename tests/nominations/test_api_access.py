@@ -2,7 +2,7 @@
 what the public sees of the selection.
 
 Nominations in many states, of three organizations under two recommending units (CSF and
-GD-CAST), are built over HTTP; ``SEEN_BY`` says, from the scope rules of docs/flows.md, who may see
+GD-CAST), are built over HTTP; ``SEEN_BY`` says, from the scope rules of docs/domain.md, who may see
 each one. Everyone else — and any guessed id — gets the same 404 as an id that does not exist;
 the anonymous caller gets 401; lists hold exactly the visible ids. The public winners list and
 the public notice pages show the published summary and nothing more.
@@ -67,7 +67,7 @@ STATE_OF = {
     for name, spec in RECORDS.items()
 }
 
-# Who sees each record (docs/flows.md, scope rules): the applicant's organization; the recommending
+# Who sees each record (docs/domain.md, scope rules): the applicant's organization; the recommending
 # unit's reviewer once submitted; its content reviewer while the record waits on it or after
 # reviewing it; CAST's content reviewer at the cast/publication stages; CAST staff from
 # “recommended” on; assigned experts without a conflict; the auditor always.

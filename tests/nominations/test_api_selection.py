@@ -271,6 +271,7 @@ def test_the_selection_announces_exactly_the_number_of_winners(users, selection)
     promoted_id = candidates["volunteer"][2]
     options = {t["name"]: t for t in ok(api_as(users["cast_staff"]).get(f"{URL}{promoted_id}/transitions/"))}
     assert options["promote"]["blocked_reasons"] == [
+        "该操作随公示的发布执行：请在公示管理中发布该记录所在的公示",
         "该记录不在已通过发布前内容审核、待发布的公示名单上",
         "发布前内容审核尚未完成（当前版本）",
     ]

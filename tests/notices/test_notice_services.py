@@ -322,13 +322,22 @@ def test_a_record_cannot_go_on_notice_outside_a_reviewed_notice(users, orgs, ope
     with pytest.raises(TransitionBlocked) as exc:
         workflow_services.transition(record, "publish_notice", actor=users["cast_staff"])
     assert exc.value.errors == [
+        "该操作随公示的发布执行：请在公示管理中发布该记录所在的公示",
         "该记录不在已通过发布前内容审核、待发布的公示名单上",
         "发布前内容审核尚未完成（当前版本）",
     ]
     draft_notice(users, open_round, [record])
     with pytest.raises(TransitionBlocked) as exc:
         workflow_services.transition(record, "publish_notice", actor=users["cast_staff"])
-    assert exc.value.errors[0] == "该记录不在已通过发布前内容审核、待发布的公示名单上"
+    assert exc.value.errors[:2] == [
+        "该操作随公示的发布执行：请在公示管理中发布该记录所在的公示",
+        "该记录不在已通过发布前内容审核、待发布的公示名单上",
+    ]
+    # Even on a reviewed notice, only publishing the notice moves the record (a record moved
+    # on its own would leave its notice unpublishable and itself stranded).
+    with pytest.raises(TransitionBlocked) as exc:
+        workflow_services.transition(record, "publish_notice", actor=users["cast_staff"], driven_by=None)
+    assert exc.value.errors[0] == "该操作随公示的发布执行：请在公示管理中发布该记录所在的公示"
     assert states(record) == ["proposed"]
 
 

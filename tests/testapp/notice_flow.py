@@ -54,7 +54,7 @@ class BulletinFlow(BaseFlow):
         target=_S.PUBLIC_NOTICE,
         label=_("发布公示"),
         permission=CAST_STAFF,
-        custom=spec(checkpoint="publication", checks=[on_reviewed_notice], bulk=True),
+        custom=spec(checkpoint="publication", checks=[on_reviewed_notice], driven_by="notice"),
     )
     def publish_notice(self, ctx: Any) -> None:
         pass

@@ -25,7 +25,7 @@ USERS = [
 TRANSITIONS = DossierFlow.transition_names()
 ALL = set(PATHS)
 
-# Who sees the record in each state (docs/flows.md scope rules); everyone else gets 404.
+# Who sees the record in each state (docs/domain.md scope rules); everyone else gets 404.
 VISIBLE = {
     "applicant_csf_br1": ALL,
     "applicant_gd_fish": set(),

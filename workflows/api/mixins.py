@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
@@ -18,8 +19,10 @@ from rest_framework.response import Response
 from common.http import client_ip
 from workflows import selectors, services
 from workflows.api.serializers import (
+    AssignmentReplaceSerializer,
     AssignmentRequestSerializer,
     AssignmentSerializer,
+    AssignmentWithdrawSerializer,
     AuditEventSerializer,
     ContentReviewRequestSerializer,
     ContentReviewSerializer,
@@ -165,3 +168,60 @@ class WorkflowActionsMixin:
             return Response(AssignmentSerializer(created).data, status=201)
         rows = selectors.record_assignments(record, user=request.user).select_related("assignee")
         return Response(AssignmentSerializer(rows, many=True).data)
+
+    def _open_assignment(self, record: Any, aid: str) -> Any:
+        from common.http import parse_id
+
+        number = parse_id(aid)
+        found = (
+            selectors.record_assignments(record, user=self.request.user)
+            .select_related("assignee")
+            .filter(pk=number)
+            .first()
+            if number is not None
+            else None
+        )
+        if found is None:
+            raise Http404
+        return found
+
+    @extend_schema(
+        request=AssignmentWithdrawSerializer,
+        responses={200: AssignmentSerializer, **ERROR_RESPONSES},
+        description="中国科协工作人员撤回一项待办评审任务（须填写理由，记入办理记录，并通知专家）— "
+        "CAST staff withdraw an open task with a reason (audited; the expert is told).",
+    )
+    @action(detail=True, methods=["post"], url_path=r"assignments/(?P<aid>[0-9]+)/withdraw")
+    def assignment_withdraw(self, request: Request, pk: Any = None, aid: str = "") -> Response:
+        record = self.get_object()
+        body = validated(AssignmentWithdrawSerializer, request)
+        task = services.assignment_withdraw(
+            self._open_assignment(record, aid), actor=request.user, reason=body["reason"], client_ip=client_ip(request)
+        )
+        return Response(AssignmentSerializer(task).data)
+
+    @extend_schema(
+        request=AssignmentReplaceSerializer,
+        responses={201: AssignmentSerializer, **ERROR_RESPONSES},
+        description="中国科协工作人员将一项待办评审任务改派给另一位专家（原任务撤回，两者同时生效或都不生效）— "
+        "CAST staff give an open task to another expert: the old one withdrawn, the new one created, both or neither.",
+    )
+    @action(detail=True, methods=["post"], url_path=r"assignments/(?P<aid>[0-9]+)/replace")
+    def assignment_replace(self, request: Request, pk: Any = None, aid: str = "") -> Response:
+        from accounts.models import User
+
+        record = self.get_object()
+        body = validated(AssignmentReplaceSerializer, request)
+        task = self._open_assignment(record, aid)
+        assignee = User.objects.filter(username=body["assignee"], is_active=True).first()
+        if assignee is None:
+            raise InvalidInput(_("用户“%(u)s”不存在") % {"u": body["assignee"]})
+        created = services.assignment_replace(
+            task,
+            actor=request.user,
+            assignee=assignee,
+            reason=body["reason"],
+            due_date=body.get("due_date"),
+            client_ip=client_ip(request),
+        )
+        return Response(AssignmentSerializer(created).data, status=201)

@@ -43,7 +43,8 @@ from workflows.models import Attachment
 
 def request_data(request: Request) -> dict[str, Any]:
     """The body as a plain dict (JSON or form), or InvalidInput."""
-    if hasattr(request.data, "dict") and not isinstance(request.data, dict):
+    # A form body is a QueryDict (a dict of lists): one value per key, as a form posts it.
+    if hasattr(request.data, "dict"):
         return request.data.dict()
     if not isinstance(request.data, dict):
         raise InvalidInput(_("请求内容必须是 JSON 对象"))

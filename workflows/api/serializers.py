@@ -153,6 +153,20 @@ class AssignmentRequestSerializer(serializers.Serializer):
     due_date = serializers.DateField(required=False, allow_null=True)
 
 
+class AssignmentWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="撤回理由，记入办理记录 — the reason, kept in the audit trail")
+
+
+class AssignmentReplaceSerializer(serializers.Serializer):
+    assignee = serializers.CharField(max_length=150, help_text="username of the new expert")
+    reason = serializers.CharField(help_text="替换理由，记入办理记录 — the reason, kept in the audit trail")
+    due_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="默认沿用原截止日期（已过期则不设）— default: the old date unless past",
+    )
+
+
 class CheckpointSerializer(serializers.Serializer):
     tree_size = serializers.IntegerField(help_text="日志叶子数 — leaves in the log")
     root_hash = serializers.CharField(help_text="Merkle 树根（十六进制） — RFC 9162 root, hex")

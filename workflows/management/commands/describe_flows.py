@@ -46,6 +46,8 @@ def describe(model) -> str:
             conditions.append(_describe(check))
         for check in flow.inputs_of(first):
             conditions.append(_describe(check) + " (checked when performed)")
+        if spec.driven_by == "notice":
+            conditions.append("taken when the record's public notice is published, never on its own")
         if spec.snapshot:
             conditions.append("no finding of blocking severity (automatic scan)")
         bulk = " (bulk)" if spec.bulk else ""
