@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from workflows import inputs
+from workflows.forms import BLANK, UnitChoiceForm
 from workflows.models import Round, RoundKind
 
 from .models import Application, BudgetLine, SubprojectType, TeamMember
@@ -115,11 +116,10 @@ def open_subprojects() -> list[SubprojectType]:
     )
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(UnitChoiceForm):
     """The application form (申报书). ``subprojects`` are the choices; ``organizations`` the
     applicant units to choose from when the user belongs to several."""
 
-    organization = forms.ChoiceField(label=_("申报单位"), required=False)
     subproject = forms.ChoiceField(label=_("批次 · 子项目"), required=False)
 
     def __init__(
@@ -130,12 +130,8 @@ class ApplicationForm(forms.Form):
         with_round: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        blank = [("", _("— 请选择 —"))]
-        if organizations and len(organizations) > 1:
-            self.fields["organization"].choices = blank + organizations
-        else:
-            del self.fields["organization"]
+        super().__init__(*args, organizations=organizations, **kwargs)
+        blank = [BLANK]
         self.subprojects = {str(s.pk): s for s in subprojects}
         self.fields["subproject"].choices = blank + [
             (str(s.pk), f"{s.round.title} · {s.name}" if with_round else s.name) for s in subprojects

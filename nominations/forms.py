@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows import inputs
+from workflows.forms import BLANK, UnitChoiceForm
 from workflows.models import Round, RoundKind
 
 from .checks import DEEDS_MAX, REQUIRED_BY_CATEGORY
@@ -114,12 +115,11 @@ def open_selection_rounds() -> list[Round]:
     )
 
 
-class NominationForm(forms.Form):
+class NominationForm(UnitChoiceForm):
     """The nomination form (推荐表). ``rounds`` are the selection rounds to choose from (none
     when editing: round and category are fixed once created); ``organizations`` the applicant
     units to choose from when the user belongs to several."""
 
-    organization = forms.ChoiceField(label=_("申报单位"), required=False)
     round = forms.ChoiceField(label=_("评选批次"), required=False)
     category = forms.ChoiceField(label=_("类别"), required=False)
 
@@ -131,12 +131,8 @@ class NominationForm(forms.Form):
         category: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        blank = [("", _("— 请选择 —"))]
-        if organizations and len(organizations) > 1:
-            self.fields["organization"].choices = blank + organizations
-        else:
-            del self.fields["organization"]
+        super().__init__(*args, organizations=organizations, **kwargs)
+        blank = [BLANK]
         self.fixed_category = category
         if category is None:
             self.fields["round"].choices = blank + [(str(r.pk), r.title) for r in rounds or []]

@@ -21,18 +21,29 @@ def open_rounds(kind: str) -> list[Round]:
     )
 
 
-class ChooseRound(forms.Form):
-    organization = forms.ChoiceField(label=_("申报单位"), required=False)
-    round = forms.ChoiceField(label=_("批次"), required=False)
+BLANK = ("", _("— 请选择 —"))
 
-    def __init__(self, *args: Any, rounds: list[Round], organizations: list[tuple[str, str]], **kwargs: Any):
+
+class UnitChoiceForm(forms.Form):
+    """A page form that asks which applicant unit a new record is for — only of someone who
+    applies for several (``organizations``: their (code, name) pairs)."""
+
+    organization = forms.ChoiceField(label=_("申报单位"), required=False)
+
+    def __init__(self, *args: Any, organizations: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        blank = [("", _("— 请选择 —"))]
-        self.fields["round"].choices = blank + [(str(r.pk), r.title) for r in rounds]
-        if len(organizations) > 1:
-            self.fields["organization"].choices = blank + organizations
+        if organizations and len(organizations) > 1:
+            self.fields["organization"].choices = [BLANK, *organizations]
         else:
             del self.fields["organization"]
+
+
+class ChooseRound(UnitChoiceForm):
+    round = forms.ChoiceField(label=_("批次"), required=False)
+
+    def __init__(self, *args: Any, rounds: list[Round], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["round"].choices = [BLANK, *[(str(r.pk), r.title) for r in rounds]]
 
 
 class DeclaredPageForm:
