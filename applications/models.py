@@ -23,6 +23,12 @@ class SubprojectType(models.Model):
     description = models.TextField(_("说明"), blank=True)
     eligible_org_types = models.JSONField(_("可申报的组织类型"), default=list)
     pilot_only = models.BooleanField(_("仅限试点县"), default=False)
+    # 限项: how many live applications one unit may have in this sub-project of the round.
+    per_unit_limit = models.PositiveSmallIntegerField(_("每单位限报数"), default=1)
+    # How many a recommending unit may recommend to it (None: the round's recommender_quota).
+    quota = models.PositiveSmallIntegerField(_("推荐名额"), null=True, blank=True)
+    # The funds set aside for the sub-project this round (预算额度), for CAST's planning.
+    envelope_yuan = models.DecimalField(_("预算额度（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
     class Meta:

@@ -26,6 +26,7 @@ api_v1 = [
     path("", include("nominations.api_urls")),
     path("", include("notices.api_urls")),
     path("", include("documents.api_urls")),
+    path("", include("administration.api_urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +41,7 @@ urlpatterns = [
     path("verify/", include("documents.urls_public")),
     # Every record type's pages (/applications/, /nominations/ …), from its declaration.
     *all_page_urls(),
+    path("manage/", include("administration.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -25,6 +25,11 @@ class RoundKind(models.TextChoices):
     SELECTION = "selection", _("评选批次")
 
 
+class NoticeDayKind(models.TextChoices):
+    WORKING = "working", _("工作日")
+    CALENDAR = "calendar", _("自然日")
+
+
 class Round(models.Model):
     """A yearly batch (年度批次): its windows, notice length and typed settings."""
 
@@ -35,9 +40,17 @@ class Round(models.Model):
     submission_closes = models.DateTimeField(_("申报截止"))
     recommender_review_due = models.DateTimeField(_("推荐单位审核截止"))
     cast_review_due = models.DateTimeField(_("中国科协审核截止"))
-    notice_working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=5)
+    notice_working_days = models.PositiveSmallIntegerField(_("公示期（天数）"), default=5)
+    # How the notice period is counted: working days (法定节假日和调休按官方日历) or calendar days.
+    notice_day_kind = models.CharField(
+        _("公示期计算方式"), max_length=10, choices=NoticeDayKind.choices, default=NoticeDayKind.WORKING
+    )
     settings = models.JSONField(_("批次设置"), default=dict, blank=True)
+    # Who answers applicants' questions: [{"purpose", "name", "phone", "email"}] (联系人).
+    contacts = models.JSONField(_("联系人"), default=list, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("批次")
@@ -640,3 +653,85 @@ class Job(models.Model):
 
 def job_progress_key(pk: int) -> str:
     return f"workflows:job:{pk}:done"
+
+
+class RoundDocumentKind(models.TextChoices):
+    GUIDE = "guide", _("申报指南")
+    TEMPLATE = "template", _("申报书模板")
+    INSTRUCTIONS = "instructions", _("填表说明")
+    OTHER = "other", _("其他文件")
+
+
+class RoundDocument(models.Model):
+    """A file of a round that applicants download: the guide, the official form template, the
+    instructions for filling it in."""
+
+    round = models.ForeignKey(Round, verbose_name=_("批次"), on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("文件类型"), max_length=20, choices=RoundDocumentKind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    file = models.FileField(_("文件"), upload_to="rounds/%Y/")
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content_type = models.CharField(_("文件格式"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("批次文件")
+        verbose_name_plural = _("批次文件")
+        ordering = ["round", "kind", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class UnitDeadline(models.Model):
+    """A recommending unit's own, earlier deadline for its subordinate units' submissions in a
+    round (推荐单位内部截止时间): set by that unit, at or before the round's."""
+
+    round = models.ForeignKey(Round, verbose_name=_("批次"), on_delete=models.CASCADE, related_name="unit_deadlines")
+    unit = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("推荐单位"), on_delete=models.CASCADE, related_name="deadlines"
+    )
+    closes_at = models.DateTimeField(_("内部申报截止"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("设置人"), on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("推荐单位内部截止时间")
+        verbose_name_plural = _("推荐单位内部截止时间")
+        constraints = [models.UniqueConstraint(fields=["round", "unit"], name="unique_unit_deadline")]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.unit}"
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("放假")
+    WORKDAY = "workday", _("调休上班")
+
+
+class CalendarDay(models.Model):
+    """CAST's own entry in the official calendar: a holiday or a worked weekend day, for a year
+    the ``chinese-calendar`` package does not cover yet (or a correction to it)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=CalendarDayKind.choices)
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("日历调整")
+        verbose_name_plural = _("日历调整")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"

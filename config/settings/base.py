@@ -55,8 +55,12 @@ INSTALLED_APPS = [
     "documents",
     "nominations",
     "dashboards",
+    "administration",
     "devtools",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): a second factor confirmed this session (administration.people).
+    "django_otp.middleware.OTPMiddleware",
     # Chinese first; English when the user chooses it (accounts/middleware.py).
     "accounts.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
