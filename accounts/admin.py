@@ -19,8 +19,8 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "type", "parent", "pilot_county", "recommending_unit"]
-    list_filter = ["type", "pilot_county"]
+    list_display = ["code", "name", "type", "parent", "pilot_county", "recommending_unit", "is_active"]
+    list_filter = ["type", "pilot_county", "is_active"]
     search_fields = ["code", "name"]
     readonly_fields = ["recommending_unit"]
 

@@ -55,6 +55,9 @@ class Organization(models.Model):
         related_name="children",
     )
     pilot_county = models.BooleanField(_("新时代文明实践中心试点县"), default=False)
+    # A unit that no longer takes part is deactivated, never deleted: its records, members'
+    # history and audit chain stay (administration.people.services.unit_deactivate).
+    is_active = models.BooleanField(_("在用"), default=True)
     # Denormalized on every save of the tree (accounts.services): scope checks read it on hot
     # paths, and the tree changes rarely.
     recommending_unit = models.ForeignKey(

@@ -40,13 +40,16 @@ class OrgRow:
     pilot_county: bool
 
 
-def _read_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
+def _read_file(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise OrganizationImportError(
             [_("无法读取文件 %(path)s：%(error)s") % {"path": path, "error": exc.strerror}]
         ) from exc
+
+
+def _read_rows(raw: bytes, suffix: str) -> list[tuple[str, dict[str, Any]]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -54,7 +57,7 @@ def _read_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
         raise OrganizationImportError(
             [_("第 %(line)s 行：文件不是 UTF-8 编码（第 %(pos)s 字节）") % {"line": line, "pos": exc.start + 1}]
         ) from exc
-    if path.suffix.lower() == ".json":
+    if suffix.lower() == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -149,15 +152,21 @@ def _parse(rows: list[tuple[str, dict[str, Any]]]) -> tuple[list[OrgRow], list[s
 
 
 @transaction.atomic
-def organizations_import(*, path: Path, actor: Any = None) -> dict[str, int]:
-    """Create or update organizations from a CSV or JSON file, all or nothing.
+def organizations_import(
+    *, path: Path | None = None, content: bytes | None = None, filename: str = "", actor: Any = None
+) -> dict[str, int]:
+    """Create or update organizations from a CSV or JSON file, all or nothing: the file at
+    ``path``, or ``content`` uploaded as ``filename`` (its suffix tells JSON from CSV).
 
     Side effects, in order: validates every row (unknown parent, cycle, duplicate code,
     unknown type, …) and raises OrganizationImportError naming each line and field if any fails;
     otherwise creates and updates the rows, links parents, and recomputes every
-    organization's recommending unit.
+    organization's recommending unit. Not audited: the command line's operator runs it as is;
+    the upload page goes through administration.people.services.units_import, which audits.
     """
-    rows, errors = _parse(_read_rows(path))
+    if path is not None:
+        content, filename = _read_file(path), path.name
+    rows, errors = _parse(_read_rows(content or b"", Path(filename).suffix))
     existing = {o.code: o for o in Organization.objects.all()}
     code_by_id = {o.pk: o.code for o in existing.values()}
     # The tree as it will be after the import: existing parents, overridden by the file.

@@ -29,6 +29,8 @@ SUBJECTS: dict[str, Any] = {
     "accounts.user": _("账号"),
     "workflows.sensitiveterm": _("敏感词"),
     "workflows.calendarday": _("日历调整"),
+    "administration.invitation": _("邀请"),
+    "administration.unitregistration": _("单位注册申请"),
 }
 
 ACTION_LABELS: dict[str, Any] = {
@@ -53,6 +55,9 @@ ACTION_LABELS: dict[str, Any] = {
     "second_factor_added": _("启用两步验证"),
     "second_factor_removed": _("停用两步验证"),
     "imported": _("导入"),
+    # A sensitive term switched off or on again (its row and history are kept).
+    "disabled": _("停用"),
+    "enabled": _("启用"),
 }
 
 
@@ -60,7 +65,10 @@ def plain(value: Any) -> Any:
     """A value as the audit event's JSON keeps it."""
     if isinstance(value, models.Model):
         return value.pk
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime):
+        # One spelling per moment (UTC), whatever zone the value came in.
+        return value.astimezone(dt.UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

@@ -99,15 +99,22 @@ def application_complete(flow: Any, ctx: Any) -> Iterable[str]:
     sub = record.subproject
     if sub.round_id != record.round_id:
         yield _("子项目不属于本批次")
-    if sub.eligible_org_types and org.type not in sub.eligible_org_types:
-        yield _("本单位类型（%(type)s）不能申报“%(sub)s”") % {"type": org.get_type_display(), "sub": sub.name}
-    elif sub.pilot_only and not org.pilot_county:
-        yield _("“%(sub)s”仅限新时代文明实践中心试点县申报") % {"sub": sub.name}
-    if duplicate_of_same_unit(record):
-        yield _("本单位已在本批次申报“%(sub)s”，不得重复申报（多头申报）") % {"sub": sub.name}
+    problem = sub.eligibility_problem(org)
+    if problem:
+        yield problem
+    others = live_of_same_unit(record)
+    if others >= sub.per_unit_limit:
+        # 限项: the sub-project's limit per unit and round (not 多头申报, the same project
+        # through several channels, which formal review looks for).
+        yield _("本单位在本批次“%(sub)s”已有 %(n)s 项申报，达到限报数（%(limit)s 项）") % {
+            "sub": sub.name,
+            "n": others,
+            "limit": sub.per_unit_limit,
+        }
 
 
-def duplicate_of_same_unit(record: Any) -> bool:
+def live_of_same_unit(record: Any) -> int:
+    """The unit's other live applications to the record's sub-project in its round."""
     return (
         type(record)
         .objects.filter(
@@ -117,21 +124,19 @@ def duplicate_of_same_unit(record: Any) -> bool:
             state__in=ACTIVE_STATES,
         )
         .exclude(pk=record.pk)
-        .exists()
+        .count()
     )
 
 
 def duplicates(record: Any) -> list[dict[str, Any]]:
-    """Other live applications of the round that look like the same project (多头申报):
-    the same unit and sub-project, or the same project name from another unit — their name,
-    unit and state (checked on every formal review: no model instances)."""
-    from django.db.models import Q
-
+    """Other live applications of the round that look like the same project (多头申报: one
+    project put forward through several channels) — the same project name — their name, unit and
+    state (checked on every formal review: no model instances). A unit's several applications to
+    one sub-project are its per-unit limit's business (限项, checked at submission)."""
     name = "".join((record.name or "").split())
     return list(
         type(record)
-        .objects.filter(round_id=record.round_id, state__in=ACTIVE_STATES)
-        .filter(Q(organization_id=record.organization_id, subproject_id=record.subproject_id) | Q(name=name))
+        .objects.filter(round_id=record.round_id, state__in=ACTIVE_STATES, name=name)
         .exclude(pk=record.pk)
         .order_by("pk")
         .values("pk", "name", "organization__name", "state")
@@ -151,7 +156,7 @@ def no_duplicate(flow: Any, ctx: Any) -> Iterable[str]:
 
 quota_left = conditions.quota(
     group="subproject_id",
-    limit=lambda record: record.round.typed_settings.recommender_quota,
+    limit=lambda record: record.subproject.quota_for_round(),
     states=RECOMMENDED_STATES,
     message=lambda record, quota: (
         _("本单位“%(sub)s”的推荐名额（%(quota)s 个）已用完") % {"sub": record.subproject.name, "quota": quota}

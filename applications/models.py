@@ -40,6 +40,24 @@ class SubprojectType(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def eligibility_problem(self, organization: Any) -> str | None:
+        """Why ``organization`` may not apply to this sub-project (its type, not a pilot
+        county), in words for the applicant; None when it may."""
+        from django.utils.translation import gettext
+
+        if self.eligible_org_types and organization.type not in self.eligible_org_types:
+            return gettext("本单位类型（%(type)s）不能申报“%(sub)s”") % {
+                "type": organization.get_type_display(),
+                "sub": self.name,
+            }
+        if self.pilot_only and not organization.pilot_county:
+            return gettext("“%(sub)s”仅限新时代文明实践中心试点县申报") % {"sub": self.name}
+        return None
+
+    def quota_for_round(self) -> int:
+        """How many a recommending unit may recommend to it: its own quota, else the round's."""
+        return self.quota if self.quota is not None else self.round.typed_settings.recommender_quota
+
 
 class Application(WorkflowRecord):
     subproject = models.ForeignKey(

@@ -98,10 +98,11 @@ class ApplicationPageForm:
     def __init__(self, request: Any, record: Application | None, *, posted: bool) -> None:
         data = request.POST if posted else None
         self.record = record
+        self.ineligible: list[dict[str, Any]] = []
         if record is None:
             from workflows.pages import applicant_orgs
 
-            subprojects = open_subprojects()
+            subprojects, self.ineligible = split_by_eligibility(open_subprojects(), request.user)
             self.form = ApplicationForm(data, subprojects=subprojects, organizations=applicant_orgs(request.user))
             team_initial = budget_initial = None
         else:
@@ -144,7 +145,38 @@ class ApplicationPageForm:
             "team": self.team,
             "budget": self.budget,
             "no_open_round": record is None and len(self.form.fields["subproject"].choices) <= 1,
+            "ineligible": self.ineligible,
+            "round_documents": _round_documents(record),
         }
+
+
+def _round_documents(record: Application | None) -> list[Any]:
+    """The guide and templates to download beside the form: the record's round's, or (a new
+    application) those of the rounds open now."""
+    from workflows.models import RoundDocument
+
+    if record is not None:
+        return list(RoundDocument.objects.filter(round_id=record.round_id).select_related("round"))
+    rounds = {s.round_id for s in open_subprojects()}
+    return list(RoundDocument.objects.filter(round_id__in=rounds).select_related("round"))
+
+
+def split_by_eligibility(subprojects: list[Any], user: Any) -> tuple[list[Any], list[dict[str, Any]]]:
+    """(the sub-projects one of the user's applicant units may apply to, the others each with
+    why not): the form offers only the first, and says why of the others."""
+    from accounts import permissions as perms
+    from accounts.models import Organization, Role
+
+    ids = [g.org_id for g in perms.grants(user) if g.role == Role.APPLICANT]
+    units = list(Organization.objects.filter(pk__in=ids))
+    offered, refused = [], []
+    for sub in subprojects:
+        problems = [sub.eligibility_problem(unit) for unit in units]
+        if not units or any(p is None for p in problems):
+            offered.append(sub)
+        else:
+            refused.append({"subproject": sub, "problem": problems[0]})
+    return offered, refused
 
 
 def _initial(application: Application) -> dict[str, Any]:

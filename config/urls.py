@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
+from administration.people import views as people_views
 from dashboards import views as dashboard_views
 from notifications import api as inbox_api
 from workflows.api import audit as audit_api
@@ -12,7 +13,6 @@ from workflows.urls_records import all_page_urls, api_router
 
 api_v1 = [
     path("auth/token/", engine_api.TokenView.as_view(), name="api-token"),
-    path("rounds/", engine_api.RoundList.as_view(), name="api-rounds"),
     path("audit/checkpoints/latest/", audit_api.LatestCheckpointView.as_view(), name="api-audit-checkpoint"),
     path("audit/public-key/", audit_api.PublicKeyView.as_view(), name="api-audit-public-key"),
     path("assignments/", engine_api.MyAssignmentList.as_view(), name="api-my-assignments"),
@@ -33,6 +33,33 @@ urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Passwords (Django's views; the forms save through administration.people's audited services).
+    path("password/change/", people_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
+        name="password_change_done",
+    ),
+    path("password/reset/", people_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        people_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="registration/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
+    # The second factor (django-otp): enrol, the recovery codes once, verify at sign-in.
+    path("second-factor/", people_views.otp_enrol, name="otp-enrol"),
+    path("second-factor/codes/", people_views.otp_codes, name="otp-codes"),
+    path("second-factor/verify/", people_views.otp_verify, name="otp-verify"),
     path("i18n/setlang/", account_views.switch_language, name="set_language"),
     path("workflow/", include("workflows.urls")),
     path("notifications/", include("notifications.urls")),
@@ -42,6 +69,7 @@ urlpatterns = [
     # Every record type's pages (/applications/, /nominations/ …), from its declaration.
     *all_page_urls(),
     path("manage/", include("administration.urls")),
+    path("rounds/", include("administration.rounds.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

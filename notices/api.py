@@ -29,6 +29,7 @@ from .models import Objection, PublicNotice
 from .serializers import (
     NoticeCreateSerializer,
     NoticeFinishSerializer,
+    NoticePublishSerializer,
     NoticeReviewSerializer,
     NoticeSerializer,
     ObjectionDecideSerializer,
@@ -133,15 +134,22 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._fresh(updated)
 
     @extend_schema(
-        request=None,
+        request=NoticePublishSerializer,
         responses={200: NoticeSerializer, **ERROR_RESPONSES},
-        description="发布公示（中国科协工作人员）：公示期自今日起按批次的工作日计算；"
-        "全部记录进入公示，否则不作任何修改 — publish: all records move to the notice state or nothing changes.",
+        description="发布公示（中国科协工作人员）：不带 starts_on 或为今日即立即发布，公示期自今日起按批次的"
+        "计算方式（工作日按官方日历，或自然日）计算，全部记录进入公示，否则不作任何修改；starts_on 为以后的日期"
+        "则定时发布（状态 scheduled），届时由系统自动发布 — publish now (all records move to the notice state "
+        "or nothing changes), or schedule the notice for a later starts_on.",
     )
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: Any = None) -> Response:
         notice = self.get_object()
-        updated = services.notice_publish(notice=notice, actor=request.user, client_ip=client_ip(request))
+        updated = services.notice_publish(
+            notice=notice,
+            actor=request.user,
+            starts_on=_body(request).get("starts_on"),
+            client_ip=client_ip(request),
+        )
         return self._fresh(updated)
 
     @extend_schema(

@@ -26,9 +26,9 @@ def _today(ctx: Any) -> Any:
 
 def on_reviewed_notice(flow: Any, ctx: Any) -> Iterable[str]:
     """The record is on a notice that passed its content review and is not yet published."""
-    from .models import NoticeStatus
+    from .models import PUBLISHABLE_NOTICE_STATUSES
 
-    if not _entries(flow.record).filter(notice__status=NoticeStatus.PASSED_REVIEW).exists():
+    if not _entries(flow.record).filter(notice__status__in=PUBLISHABLE_NOTICE_STATUSES).exists():
         yield _("该记录不在已通过发布前内容审核、待发布的公示名单上")
 
 

@@ -1,9 +1,11 @@
-"""The public's objection (异议), checked by one form: the page and the API both file through
-``services.objection_file``, which validates with ``ObjectionForm`` — every problem at once,
-in the order the page shows its fields."""
+"""The input of the notice services, each checked by one form that the page and the API share:
+the public's objection (异议, ``ObjectionForm``, read by ``services.objection_file``) and the
+start date of a publication (``PublishInput``, read by ``services.notice_publish``) — every
+problem at once, in the order the page shows its fields."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -14,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from workflows.inputs import InputField, InputForm
+from workflows.inputs import Date, InputField, InputForm
 from workflows.uploads import check_upload
 
 from .models import NoticeEntry, NoticeStatus, PublicNotice
@@ -29,6 +31,8 @@ PHONE_PATTERN = re.compile(r"[0-9+\-]{7,20}")
 EVIDENCE_MAX_FILES = 5
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_TYPES = ("application/pdf", "image/jpeg", "image/png")
+# A notice may be scheduled at most this many days ahead (a mistyped year is caught).
+SCHEDULE_MAX_DAYS = 366
 
 
 def period_problem(notice: PublicNotice) -> str | None:
@@ -161,4 +165,27 @@ class ObjectionForm(InputForm):
                 self.evidence.append(good)
         if problems:
             raise ValidationError(problems)
+        return data
+
+
+class PublishInput(InputForm):
+    """When a reviewed notice starts: empty or today publishes it now; a later day, at most
+    ``SCHEDULE_MAX_DAYS`` ahead, schedules it. ``cleaned_data["starts_on"]`` is then the day
+    (today when empty)."""
+
+    starts_on = Date(label=gettext_lazy("公示开始日期"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        today = timezone.localdate()
+        day = data.get("starts_on")
+        if day is None:
+            data["starts_on"] = today
+        elif day < today:
+            raise ValidationError(_("公示开始日期不得早于今天（%(today)s）") % {"today": today.isoformat()})
+        elif day > today + dt.timedelta(days=SCHEDULE_MAX_DAYS):
+            raise ValidationError(
+                _("公示开始日期最晚为 %(latest)s（%(n)s 天内）")
+                % {"latest": (today + dt.timedelta(days=SCHEDULE_MAX_DAYS)).isoformat(), "n": SCHEDULE_MAX_DAYS}
+            )
         return data

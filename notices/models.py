@@ -1,8 +1,9 @@
 """Public notices (公示) of proposed results, and the public's objections (异议) to them.
 
 A notice lists records of one type that are about to be approved or awarded; it passes a
-content review (the records' "publication" checkpoint), is published for a number of working
-days, and is closed when the records are issued. Only what a notice entry holds is ever shown
+content review (the records' "publication" checkpoint), is published — at once, or on a later
+day it is scheduled for (定时发布) — for the round's number of working or calendar days, and is
+closed when the records are issued. Only what a notice entry holds is ever shown
 to the public: an objector's identity, phone and e-mail are for CAST staff and the auditor.
 """
 
@@ -19,13 +20,21 @@ from django.utils.translation import gettext_lazy as _
 class NoticeStatus(models.TextChoices):
     DRAFT = "draft", _("待发布前内容审核")
     PASSED_REVIEW = "passed_review", _("内容审核通过（待发布）")
+    SCHEDULED = "scheduled", _("已定时发布（待公示开始）")
     FAILED_REVIEW = "failed_review", _("内容审核不通过")
     PUBLISHED = "published", _("公示中")
     CLOSED = "closed", _("公示结束")
 
 
 # A record may be on at most one notice in these statuses (a failed review ends a notice).
-ACTIVE_NOTICE_STATUSES = (NoticeStatus.DRAFT, NoticeStatus.PASSED_REVIEW, NoticeStatus.PUBLISHED)
+ACTIVE_NOTICE_STATUSES = (
+    NoticeStatus.DRAFT,
+    NoticeStatus.PASSED_REVIEW,
+    NoticeStatus.SCHEDULED,
+    NoticeStatus.PUBLISHED,
+)
+# A notice whose records may be put on notice by publishing it (now, or on its scheduled date).
+PUBLISHABLE_NOTICE_STATUSES = (NoticeStatus.PASSED_REVIEW, NoticeStatus.SCHEDULED)
 PUBLIC_NOTICE_STATUSES = (NoticeStatus.PUBLISHED, NoticeStatus.CLOSED)
 
 
@@ -54,10 +63,27 @@ class PublicNotice(models.Model):
     )
     review_opinion = models.TextField(_("审核意见"), blank=True)
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    # Published on a later day (定时发布): the beat task publishes it on that date, as the
+    # staff member who scheduled it; until then its records stay where they are.
+    scheduled_for = models.DateField(_("定时发布日期"), null=True, blank=True, db_index=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("定时发布设置人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Why the scheduled publication did not go through on its date (the task tries again).
+    schedule_problems = models.JSONField(_("定时发布未成功的原因"), default=list, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     starts_on = models.DateField(_("公示开始日期"), null=True, blank=True)
     ends_on = models.DateField(_("公示截止日期"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    # Not stored: True on the instance ``services.notice_publish`` returns when that very call
+    # published the notice (a scheduled run tells "published" from "someone else did").
+    just_published = False
 
     class Meta:
         verbose_name = _("公示")

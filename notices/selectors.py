@@ -8,13 +8,17 @@ sees none: answered 404, as if nothing existed.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from accounts import permissions as perms
 from accounts.models import Organization, OrgType
 from workflows import selectors as workflow_selectors
+from workflows.calendar import WORKING, coverage_warning, day_kind_label, notice_end
 from workflows.models import WorkflowRecord
 from workflows.registry import record_models
 
@@ -22,6 +26,7 @@ from .models import (
     ACTIVE_NOTICE_STATUSES,
     PUBLIC_NOTICE_STATUSES,
     NoticeEntry,
+    NoticeStatus,
     Objection,
     ObjectionStatus,
     PublicNotice,
@@ -53,12 +58,54 @@ def notice_record_types() -> dict[str, type[WorkflowRecord]]:
     return {label: model for label, model in sorted(record_models().items()) if declared(model.flow_class)}
 
 
+# -- the period ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A notice's period as a page shows it: the real one once published, else the one it
+    would have if published now (reviewed) or on its scheduled day (``planned``)."""
+
+    starts_on: dt.date
+    ends_on: dt.date
+    days: int
+    unit: str  # 工作日 / 自然日
+    planned: bool
+    # The official calendar does not know some year's holidays (working days only).
+    warning: str | None
+
+
+def period_of(notice: PublicNotice, *, planned: bool = True) -> Period | None:
+    """The period of ``notice`` (see ``Period``), or None for a draft or failed notice (or
+    a planned one, unless ``planned``). Computing a planned end reads the calendar."""
+    round_ = notice.round
+    kind = round_.notice_day_kind
+    if notice.status in PUBLIC_NOTICE_STATUSES and notice.starts_on and notice.ends_on:
+        start, end, is_plan = notice.starts_on, notice.ends_on, False
+    elif not planned or notice.status not in (NoticeStatus.PASSED_REVIEW, NoticeStatus.SCHEDULED):
+        return None
+    else:
+        scheduled = notice.status == NoticeStatus.SCHEDULED and notice.scheduled_for is not None
+        start = notice.scheduled_for if scheduled else timezone.localdate()
+        try:
+            end = notice_end(start, round_.notice_working_days, kind)
+        except ValueError:
+            return None
+        is_plan = True
+    warning = coverage_warning(start, end) if kind == WORKING else None
+    return Period(start, end, round_.notice_working_days, day_kind_label(kind), is_plan, warning)
+
+
 # -- the public ----------------------------------------------------------------------------
 
 
 def public_notices() -> QuerySet:
     """Published and closed notices, newest first."""
-    return PublicNotice.objects.filter(status__in=PUBLIC_NOTICE_STATUSES).order_by("-published_at", "-pk")
+    return (
+        PublicNotice.objects.filter(status__in=PUBLIC_NOTICE_STATUSES)
+        .select_related("round")
+        .order_by("-published_at", "-pk")
+    )
 
 
 def get_public_notice(pk: Any) -> PublicNotice | None:

@@ -55,11 +55,30 @@ class PublicEntrySerializer(serializers.Serializer):
     summary = serializers.CharField()
 
 
+def _calendar_warning(notice: PublicNotice) -> str | None:
+    from .selectors import period_of
+
+    period = period_of(notice, planned=notice.status == NoticeStatus.SCHEDULED)
+    return period.warning if period is not None else None
+
+
 class NoticeSerializer(serializers.ModelSerializer):
     status = NoticeStatusField(read_only=True)
     status_label = serializers.CharField(source="get_status_display")
     created_by = serializers.CharField(source="created_by.username")
     reviewer = serializers.SerializerMethodField()
+    scheduled_by = serializers.SerializerMethodField()
+    schedule_problems = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="定时发布未成功的原因（系统会再次尝试）— why the scheduled publication has not gone through",
+    )
+    day_kind = serializers.CharField(
+        source="round.notice_day_kind", help_text="公示期计算方式：working 工作日，calendar 自然日"
+    )
+    calendar_warning = serializers.SerializerMethodField(
+        help_text="公示期涉及的年份尚无法定节假日数据时的提示（已发布：实际公示期；已定时：计划公示期）— "
+        "set when a year of the period has no known holidays"
+    )
     entries = NoticeEntrySerializer(many=True)
 
     class Meta:
@@ -78,15 +97,27 @@ class NoticeSerializer(serializers.ModelSerializer):
             "reviewer",
             "review_opinion",
             "reviewed_at",
+            "scheduled_for",
+            "scheduled_by",
+            "schedule_problems",
             "published_at",
             "starts_on",
             "ends_on",
+            "day_kind",
+            "calendar_warning",
             "closed_at",
             "entries",
         ]
 
     def get_reviewer(self, obj: PublicNotice) -> str:
         return obj.reviewer.username if obj.reviewer_id else ""
+
+    def get_scheduled_by(self, obj: PublicNotice) -> str:
+        return obj.scheduled_by.username if obj.scheduled_by_id else ""
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_calendar_warning(self, obj: PublicNotice) -> str | None:
+        return _calendar_warning(obj)
 
 
 class PublicNoticeSerializer(serializers.ModelSerializer):
@@ -117,6 +148,15 @@ class NoticeCreateSerializer(serializers.Serializer):
 class NoticeReviewSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=["pass", "fail"])
     opinion = serializers.CharField(allow_blank=True, max_length=5000)
+
+
+class NoticePublishSerializer(serializers.Serializer):
+    starts_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="公示开始日期：省略或今日即立即发布；以后的日期（一年内）则定时发布 — "
+        "omit (or today) to publish now; a later day (within a year) schedules the notice",
+    )
 
 
 class NoticeFinishSerializer(serializers.Serializer):

@@ -19,9 +19,11 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,8 +32,10 @@ from accounts.models import Membership, OrgType, Role, User
 from workflows import hooks
 from workflows import services as workflow_services
 from workflows.audit import audit_append
-from workflows.calendar import notice_end
+from workflows.calendar import day_kind_label, notice_end
 from workflows.exceptions import (
+    Busy,
+    Contention,
     InvalidInput,
     TransitionBlocked,
     TransitionConflict,
@@ -43,9 +47,10 @@ from workflows.models import Round, Verdict, WorkflowRecord
 from workflows.registry import get_record_model
 from workflows.selectors import visible_records
 
-from .forms import ObjectionForm, period_problem
+from .forms import ObjectionForm, PublishInput, period_problem
 from .models import (
     ACTIVE_NOTICE_STATUSES,
+    PUBLISHABLE_NOTICE_STATUSES,
     NoticeEntry,
     NoticeStatus,
     Objection,
@@ -340,69 +345,223 @@ def notice_review(
 
 
 @retry_on_contention
-def notice_publish(*, notice: PublicNotice, actor: Any, client_ip: str | None = None) -> PublicNotice:
-    """Publish a reviewed notice: its period starts today and runs the round's working days.
+def notice_publish(
+    *,
+    notice: PublicNotice,
+    actor: Any,
+    starts_on: Any = None,
+    scheduled_run: bool = False,
+    client_ip: str | None = None,
+) -> PublicNotice:
+    """Publish a reviewed notice today, or schedule it to start on a later day (定时发布).
+
+    ``starts_on``: the period's first day (a date or "YYYY-MM-DD"); empty or today publishes
+    now, a later day schedules the notice (a scheduled notice may be published now or given
+    another day the same way). ``scheduled_run``: the beat task's call on the notice's date
+    (``notices.tasks``), acting as the staff member who scheduled it.
 
     Side effects, in order:
-    1. refuses with TransitionForbidden unless the actor is CAST staff, with
-       TransitionConflict unless the notice (locked) passed its review;
-    2. moves every entry's record along its flow's publish transition (each with its audit
-       event and notifications); if any cannot move, TransitionBlocked lists
-       "《title》：reason" for each and nothing is kept;
-    3. sets the notice published, starts_on today (local date), ends_on the last working day
-       of the period (``workflows.calendar``, with the configured holidays);
-    4. appends the "notice_published" audit event of the notice.
+    1. refuses with TransitionForbidden unless the actor is CAST staff, with InvalidInput
+       listing every problem of ``starts_on`` (``forms.PublishInput``: a date, not before
+       today, at most ``SCHEDULE_MAX_DAYS`` ahead);
+    2. locks the notice and refuses with TransitionConflict unless it passed its review or is
+       scheduled; a scheduled run instead returns, unchanged, a notice that is no longer
+       scheduled or not yet due (so running twice publishes once);
+    3. locks every entry's record (after the notice: the lock order of docs/design.md);
+    4. to schedule: checks that every record could take its flow's publish transition now
+       (if not, TransitionBlocked lists "《title》：reason" for each and nothing is kept),
+       sets the notice scheduled with the day and who scheduled it, and appends the
+       "notice_scheduled" audit event of the notice (its data: the day and the period as the
+       calendar counts it today). The records stay where they are;
+    5. to publish: moves every entry's record along its flow's publish transition (each with
+       its audit event and notifications; if any cannot move, TransitionBlocked lists
+       "《title》：reason" for each and nothing is kept), sets the notice published, starts_on
+       today (local date), ends_on the period's last day by the round's day kind
+       (``workflows.calendar.notice_end``: working days of the official calendar, or calendar
+       days), clears any schedule problems, and appends the "notice_published" audit event;
+    6. a scheduled run that cannot publish (refused in 1 or 5) keeps none of it; in a
+       transaction of its own it stores the reasons on the still-scheduled notice
+       (``schedule_problems``) and writes the outbox rows telling CAST staff, once per
+       scheduled day ("notice_schedule_failed"). The next run tries again.
     """
+    if scheduled_run:
+        return _publish_scheduled(notice=notice, actor=actor, client_ip=client_ip)
     _require_staff(actor, _("只有中国科协工作人员可以发布公示"))
+    form = PublishInput({"starts_on": starts_on})
+    problems = form.problems()
+    if problems:
+        raise InvalidInput(problems)
+    day = form.cleaned_data["starts_on"]
     with transaction.atomic():
-        locked = PublicNotice.objects.select_for_update().select_related("round").get(pk=notice.pk)
-        if locked.status != NoticeStatus.PASSED_REVIEW:
+        # The notice's row only: its round is read, not locked (docs/design.md, Locks).
+        locked = PublicNotice.objects.select_for_update(of=("self",)).select_related("round").get(pk=notice.pk)
+        if locked.status not in PUBLISHABLE_NOTICE_STATUSES:
             raise TransitionConflict(
                 _("公示当前状态为“%(status)s”，只有内容审核通过的公示可以发布")
                 % {"status": locked.get_status_display()}
             )
-        _model, flow_class, _names = notice_flow(locked.record_type)
-        starts_on = timezone.localdate()
+        if day > timezone.localdate():
+            return _schedule(locked, day=day, actor=actor, client_ip=client_ip)
+        return _publish_now(locked, actor=actor, client_ip=client_ip)
+
+
+def _period_end(notice: PublicNotice, start: Any) -> Any:
+    round_ = notice.round
+    try:
+        return notice_end(start, round_.notice_working_days, round_.notice_day_kind)
+    except ValueError as exc:
+        raise TransitionBlocked(
+            _("批次“%(round)s”的公示期设置无效：%(days)s 个%(unit)s")
+            % {
+                "round": round_.title,
+                "days": round_.notice_working_days,
+                "unit": day_kind_label(round_.notice_day_kind),
+            }
+        ) from exc
+
+
+def _could_publish(record: WorkflowRecord, name: str, actor: Any) -> list[str]:
+    """Why ``record`` could not take its publish transition ``name`` now, as publishing would
+    find it (nothing is written)."""
+    flow_class = type(record).flow_class
+    flow = record.get_flow()
+    found = flow_class.find(name, record.state)
+    if found is None:
+        return [_("当前状态为“%(state)s”，不能列入公示") % {"state": flow_class.state_label(record.state)}]
+    if not found.has_perm(flow, actor):
+        return [_("您没有权限执行“%(name)s”") % {"name": str(found.label)}]
+    ctx = workflow_services.TransitionContext(record=record, actor=actor, name=name, driven_by="notice")
+    return workflow_services.evaluate(flow, found, ctx, with_opinion=False)
+
+
+def _schedule(locked: PublicNotice, *, day: Any, actor: Any, client_ip: str | None) -> PublicNotice:
+    """Step 4 of ``notice_publish``: the notice (locked) will be published on ``day``."""
+    _model, flow_class, _names = notice_flow(locked.record_type)
+    failures: list[str] = []
+    for entry, record in _entry_records(locked):
+        if record is None:
+            failures.append(_named(entry.public_title, [_("记录已不存在")]))
+            continue
+        reasons = _could_publish(record, publish_name_for(flow_class, record.state), actor)
+        if reasons:
+            failures.append(_named(entry.public_title, reasons))
+    if failures:
+        raise TransitionBlocked(failures)
+    ends_on = _period_end(locked, day)
+    from_status = locked.status
+    locked.status = NoticeStatus.SCHEDULED
+    locked.scheduled_for = day
+    locked.scheduled_by = actor
+    locked.schedule_problems = []
+    locked.save(update_fields=["status", "scheduled_for", "scheduled_by", "schedule_problems"])
+    _notice_audit(
+        locked,
+        action="notice_scheduled",
+        actor=actor,
+        from_status=from_status,
+        data={
+            "scheduled_for": day.isoformat(),
+            "ends_on": ends_on.isoformat(),
+            "day_kind": locked.round.notice_day_kind,
+        },
+        client_ip=client_ip,
+    )
+    return locked
+
+
+def _publish_now(locked: PublicNotice, *, actor: Any, client_ip: str | None) -> PublicNotice:
+    """Step 5 of ``notice_publish``: the notice (locked) and its records go public today."""
+    _model, flow_class, _names = notice_flow(locked.record_type)
+    starts_on = timezone.localdate()
+    ends_on = _period_end(locked, starts_on)
+    opinion = _("列入公示《%(title)s》，公示期 %(start)s 至 %(end)s") % {
+        "title": locked.title,
+        "start": starts_on.isoformat(),
+        "end": ends_on.isoformat(),
+    }
+    failures: list[str] = []
+    for entry, record in _entry_records(locked):
+        if record is None:
+            failures.append(_named(entry.public_title, [_("记录已不存在")]))
+            continue
         try:
-            ends_on = notice_end(starts_on, locked.round.notice_working_days)
-        except ValueError as exc:
-            raise TransitionBlocked(
-                _("批次“%(round)s”的公示期（工作日）设置无效：%(days)s")
-                % {"round": locked.round.title, "days": locked.round.notice_working_days}
-            ) from exc
-        opinion = _("列入公示《%(title)s》，公示期 %(start)s 至 %(end)s") % {
-            "title": locked.title,
-            "start": starts_on.isoformat(),
-            "end": ends_on.isoformat(),
-        }
-        failures: list[str] = []
-        for entry, record in _entry_records(locked):
-            if record is None:
-                failures.append(_named(entry.public_title, [_("记录已不存在")]))
-                continue
-            try:
-                name = publish_name_for(flow_class, record.state)
-                workflow_services.transition(
-                    record, name, actor=actor, opinion=opinion, client_ip=client_ip, driven_by="notice"
+            name = publish_name_for(flow_class, record.state)
+            workflow_services.transition(
+                record, name, actor=actor, opinion=opinion, client_ip=client_ip, driven_by="notice"
+            )
+        except WorkflowError as exc:
+            failures.append(_named(entry.public_title, exc.errors))
+    if failures:
+        raise TransitionBlocked(failures)
+    from_status = locked.status
+    locked.status = NoticeStatus.PUBLISHED
+    locked.published_at = timezone.now()
+    locked.starts_on = starts_on
+    locked.ends_on = ends_on
+    locked.schedule_problems = []
+    locked.save(update_fields=["status", "published_at", "starts_on", "ends_on", "schedule_problems"])
+    locked.just_published = True
+    _notice_audit(
+        locked,
+        action="notice_published",
+        actor=actor,
+        from_status=from_status,
+        data={"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()},
+        client_ip=client_ip,
+    )
+    return locked
+
+
+def _publish_scheduled(*, notice: PublicNotice, actor: Any, client_ip: str | None) -> PublicNotice:
+    """Steps 2, 3, 5 and 6 of ``notice_publish`` for the beat task."""
+    try:
+        with transaction.atomic():
+            locked = (
+                PublicNotice.objects.select_for_update(of=("self",))
+                .select_related("round", "scheduled_by")
+                .get(pk=notice.pk)
+            )
+            due = locked.scheduled_for is not None and locked.scheduled_for <= timezone.localdate()
+            # Rescheduled by someone else since the task read it: the next run acts as them.
+            ours = actor is not None and locked.scheduled_by_id == actor.pk
+            if locked.status != NoticeStatus.SCHEDULED or not due or not ours:
+                return locked
+            if not actor.is_active or not perms.is_cast_staff(actor):
+                raise TransitionForbidden(
+                    _(
+                        "设置定时发布的“%(user)s”已不是在岗的中国科协工作人员（角色已撤销或账号已停用），请由其他工作人员发布或重新设定日期"
+                    )
+                    % {"user": actor}
                 )
-            except WorkflowError as exc:
-                failures.append(_named(entry.public_title, exc.errors))
-        if failures:
-            raise TransitionBlocked(failures)
-        from_status = locked.status
-        locked.status = NoticeStatus.PUBLISHED
-        locked.published_at = timezone.now()
-        locked.starts_on = starts_on
-        locked.ends_on = ends_on
-        locked.save(update_fields=["status", "published_at", "starts_on", "ends_on"])
-        _notice_audit(
-            locked,
-            action="notice_published",
-            actor=actor,
-            from_status=from_status,
-            data={"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()},
-            client_ip=client_ip,
+            return _publish_now(locked, actor=actor, client_ip=client_ip)
+    except (Contention, Busy):
+        raise
+    except WorkflowError as exc:
+        return _schedule_failed(notice, exc.errors)
+
+
+def _schedule_failed(notice: PublicNotice, problems: list[str]) -> PublicNotice:
+    """Step 6 of ``notice_publish``: why the scheduled notice is still not public, kept on it
+    and told to CAST staff (once per scheduled day: the outbox de-duplicates)."""
+    with transaction.atomic():
+        locked = PublicNotice.objects.select_for_update().get(pk=notice.pk)
+        if locked.status != NoticeStatus.SCHEDULED:
+            return locked
+        if locked.schedule_problems != problems:
+            locked.schedule_problems = problems
+            locked.save(update_fields=["schedule_problems"])
+        hooks.tell(
+            message_key="notice_schedule_failed",
+            context={
+                "title": locked.title,
+                "action_label": _("定时发布未成功"),
+                "opinion": "；".join(problems),
+                "url": settings.SITE_URL.rstrip("/") + reverse("notices:manage-detail", args=[locked.pk]),
+            },
+            dedup_base=f"notice:{locked.pk}:schedule_failed:{locked.scheduled_for}",
+            users=_cast_staff(),
         )
+    logger.warning("scheduled notice %s not published: %s", locked.pk, "; ".join(problems))
     return locked
 
 

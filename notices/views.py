@@ -7,6 +7,7 @@ services refuse actions the viewer may not take, and their messages are shown.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,7 @@ from workflows.exceptions import WorkflowError
 from workflows.models import Round
 
 from . import forms, selectors, services
-from .models import NoticeStatus, ObjectionStatus
+from .models import PUBLISHABLE_NOTICE_STATUSES, NoticeStatus, ObjectionStatus
 
 OBJECTION_FIELDS = ("entry", "name", "identity", "unit", "phone", "email", "content")
 SESSION_REFERENCE = "notices_objection_reference"
@@ -57,6 +58,7 @@ def _public_context(notice: Any, values: dict[str, str], errors: list[str]) -> d
     )
     return {
         "notice": notice,
+        "period": selectors.period_of(notice, planned=False),
         "entries": selectors.public_entries(notice),
         "accepting": accepting,
         "values": values,
@@ -213,8 +215,11 @@ def manage_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entries": list(notice.entries.order_by("position")),
             "objections": list(selectors.objections_for(user=user, notice=notice)),
             "can_see_objections": selectors.can_see_objections(user),
+            "period": selectors.period_of(notice),
+            "tomorrow": timezone.localdate() + dt.timedelta(days=1),
+            "latest_start": timezone.localdate() + dt.timedelta(days=forms.SCHEDULE_MAX_DAYS),
             "can_review": notice.status == NoticeStatus.DRAFT and selectors.is_cast_content_reviewer(user),
-            "can_publish": notice.status == NoticeStatus.PASSED_REVIEW and is_staff,
+            "can_publish": notice.status in PUBLISHABLE_NOTICE_STATUSES and is_staff,
             "can_finish": notice.status == NoticeStatus.PUBLISHED and is_staff,
             "can_decide": is_staff,
             "filed": ObjectionStatus.FILED,
@@ -253,12 +258,26 @@ def manage_review(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_area
 @require_POST
 def manage_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish now, or on the day chosen (``starts_on``, empty for today)."""
     notice = _notice_or_404(pk, request.user)
-    _run(
-        request,
-        lambda: services.notice_publish(notice=notice, actor=request.user, client_ip=client_ip(request)),
-        _("公示已发布"),
-    )
+    try:
+        result = services.notice_publish(
+            notice=notice,
+            actor=request.user,
+            starts_on=request.POST.get("starts_on", ""),
+            client_ip=client_ip(request),
+        )
+    except WorkflowError as exc:
+        for error in exc.errors:
+            messages.error(request, error)
+    else:
+        if result.status == NoticeStatus.SCHEDULED:
+            messages.success(
+                request,
+                _("公示已定时，将于 %(date)s 自动发布") % {"date": result.scheduled_for.isoformat()},
+            )
+        else:
+            messages.success(request, _("公示已发布"))
     return redirect("notices:manage-detail", pk=notice.pk)
 
 

@@ -9,13 +9,6 @@ class RoundAdmin(admin.ModelAdmin):
     list_filter = ["kind", "year"]
 
 
-@admin.register(SensitiveTerm)
-class SensitiveTermAdmin(admin.ModelAdmin):
-    list_display = ["term", "category", "severity", "active", "updated_at"]
-    list_filter = ["severity", "category", "active"]
-    search_fields = ["term"]
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
@@ -25,6 +18,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Read only: terms are changed on /manage/rules/terms/, where every change is audited.
+@admin.register(SensitiveTerm)
+class SensitiveTermAdmin(ReadOnlyAdmin):
+    list_display = ["term", "category", "severity", "active", "updated_at"]
+    list_filter = ["severity", "category", "active"]
+    search_fields = ["term"]
 
 
 @admin.register(AuditEvent)

@@ -106,3 +106,23 @@ def quota(
     check.__name__ = "quota_left"
     check.__doc__ = doc or "The recommending unit's quota has a place left"
     return check
+
+
+def before_unit_deadline(flow: Any, ctx: Any) -> Iterable[str]:
+    """Submitted before the recommending unit's own deadline for its units, if it set one."""
+    from django.utils import timezone
+
+    from .models import UnitDeadline
+
+    record = flow.record
+    if record.recommending_unit_id is None or record.recommending_unit_id == record.organization_id:
+        return
+    closes = (
+        UnitDeadline.objects.filter(round_id=record.round_id, unit_id=record.recommending_unit_id)
+        .values_list("closes_at", flat=True)
+        .first()
+    )
+    if closes is not None and ctx.now > closes:
+        yield _("推荐单位要求所属单位于 %(when)s 前提交，内部截止时间已过") % {
+            "when": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")
+        }

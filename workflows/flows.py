@@ -21,7 +21,7 @@ from viewflow import fsm
 from accounts import permissions as perms
 from accounts.models import Role
 
-from .conditions import changed_since_last_revision
+from .conditions import before_unit_deadline, changed_since_last_revision
 
 OPINION_NONE = "none"
 OPINION_OPTIONAL = "optional"
@@ -348,7 +348,7 @@ class StandardFlow(BaseFlow):
             snapshot=True,
             checkpoint="submission",
             opinion=OPINION_NONE,
-            checks=(Hook("submit_checks"),),
+            checks=(before_unit_deadline, Hook("submit_checks")),
             tell=(Tell.RECOMMENDER_REVIEWERS, Tell.RECOMMENDER_CONTENT),
         ),
     )

@@ -93,6 +93,25 @@ class Date(InputField):
             raise self.refuse(_("“%(label)s”必须是日期（YYYY-MM-DD）")) from None
 
 
+class Moment(InputField):
+    """A date and time (ISO 8601, e.g. ``2026-03-01T09:00`` or with a zone); a naive one is in
+    the site's time zone."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        from django.utils import timezone
+
+        if value in (None, ""):
+            return None
+        if isinstance(value, dt.datetime):
+            moment = value
+        else:
+            try:
+                moment = dt.datetime.fromisoformat(str(value).strip())
+            except ValueError:
+                raise self.refuse(_("“%(label)s”必须是日期时间（YYYY-MM-DD HH:MM）")) from None
+        return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 class Flag(InputField):
     def to_python(self, value: Any) -> bool:
         if isinstance(value, bool):

@@ -119,6 +119,8 @@ class Round(models.Model):
             "cast_review": gettext("中国科协审核"),
         }[window]
         fmt = "%Y-%m-%d %H:%M"
+        if self.closed_at is not None and now >= self.closed_at:
+            return gettext("本批次已于 %(when)s 关闭") % {"when": timezone.localtime(self.closed_at).strftime(fmt)}
         if opens is not None and now < opens:
             return gettext("%(name)s窗口尚未开放（%(when)s 开始）") % {
                 "name": name,

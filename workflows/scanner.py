@@ -26,7 +26,7 @@ from itertools import accumulate, chain
 
 import ahocorasick
 
-__all__ = ["Finding", "Scanner", "current_scanner", "normalize", "scan_fields"]
+__all__ = ["Finding", "Scanner", "current_scanner", "invalidate_scanner", "normalize", "scan_fields"]
 
 # Unicode general categories whose characters carry no lexical meaning for word matching:
 # separators (Z*), punctuation (P*, which includes "_" as Pc), symbols (S*), control and
@@ -317,17 +317,37 @@ class Scanner:
 
 _scanner_lock = threading.Lock()
 _scanner_cache: tuple[tuple[object, ...], Scanner] | None = None
+# Bumped in Django's cache by every change of the term list (``invalidate_scanner``): shared by
+# all processes when the cache is (CACHE_URL), this process's own otherwise.
+_GENERATION_KEY = "workflows:scanner:generation"
+
+
+def invalidate_scanner() -> None:
+    """Make every ``current_scanner`` rebuild from the table on its next call. The term
+    services call it once their change has committed: the table's aggregate key alone can
+    miss a change (two edits committed out of the order of their ``updated_at``, or within
+    one clock tick)."""
+    global _scanner_cache
+    from django.core.cache import cache
+
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:  # not in the cache yet (or evicted)
+        cache.set(_GENERATION_KEY, 1, None)
+    _scanner_cache = None
 
 
 def current_scanner() -> Scanner:
     """The scanner for the active ``SensitiveTerm`` rows, rebuilt when the table changes.
 
-    Each call costs one aggregate query. Its key (row count, active count, latest
-    ``updated_at``, highest id) changes on every insert, delete and ``save()``; writers that
-    use ``QuerySet.update``/``bulk_update`` must set ``updated_at`` themselves (as
+    Each call costs one aggregate query and one cache read. Its key (row count, active count,
+    latest ``updated_at``, highest id, and the generation ``invalidate_scanner`` bumps)
+    changes on every insert, delete and ``save()``; writers that use
+    ``QuerySet.update``/``bulk_update`` must set ``updated_at`` themselves (as
     ``import_sensitive_terms`` does), because ``auto_now`` does not apply there.
     """
     global _scanner_cache
+    from django.core.cache import cache
     from django.db.models import Count, Max, Q
 
     from workflows.models import SensitiveTerm
@@ -338,7 +358,7 @@ def current_scanner() -> Scanner:
         latest=Max("updated_at"),
         top=Max("id"),
     )
-    key = (stats["rows"], stats["active"], stats["latest"], stats["top"])
+    key = (stats["rows"], stats["active"], stats["latest"], stats["top"], cache.get(_GENERATION_KEY, 0))
     cached = _scanner_cache
     if cached is not None and cached[0] == key:
         return cached[1]

@@ -13,7 +13,11 @@ SIGNATURES = {
     "image/jpeg": (b"\xff\xd8\xff",),
     "image/png": (b"\x89PNG\r\n\x1a\n",),
 }
-TYPE_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TYPE_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG", DOCX: "DOCX", XLSX: "XLSX"}
+# The part that names each Office Open XML document type (a ZIP with [Content_Types].xml).
+OFFICE_PARTS = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX}
 
 
 def sniff(head: bytes) -> str | None:
@@ -22,6 +26,24 @@ def sniff(head: bytes) -> str | None:
         if any(head.startswith(p) for p in prefixes):
             return content_type
     return None
+
+
+def sniff_office(content: bytes) -> str | None:
+    """DOCX or XLSX by the parts inside the ZIP (only names are read, nothing inflated);
+    None for anything else — a ZIP of other things, a macro-enabled document, a broken file."""
+    import io
+    import zipfile
+
+    if not content.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = set(archive.namelist())
+            if "[Content_Types].xml" not in names or "word/vbaProject.bin" in names or "xl/vbaProject.bin" in names:
+                return None
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    return next((kind for part, kind in OFFICE_PARTS.items() if part in names), None)
 
 
 @dataclass
@@ -61,7 +83,7 @@ def check_upload(
             + _("文件“%(name)s”大小为 %(size)s，不足下限 %(limit)s")
             % {"name": name, "size": human_size(len(content)), "limit": human_size(min_bytes)}
         ]
-    content_type = sniff(content[:16])
+    content_type = sniff(content[:16]) or (sniff_office(content) if set(allowed) & set(OFFICE_PARTS.values()) else None)
     if content_type not in allowed:
         wanted = "、".join(TYPE_LABELS[t] for t in allowed)
         return None, [

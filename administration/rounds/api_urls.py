@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import RoundViewSet
+
+router = SimpleRouter()
+router.register("rounds", RoundViewSet, basename="round")
+urlpatterns = [path("", include(router.urls))]

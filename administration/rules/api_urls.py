@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""``/api/v1/…`` of the rules area."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .api import RuleChangeList
+
+urlpatterns = [
+    path("audit/rule-changes/", RuleChangeList.as_view(), name="api-rule-changes"),
+]

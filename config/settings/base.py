@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Chinese first; English when the user chooses it (accounts/middleware.py).
     "accounts.middleware.LanguageMiddleware",
+    # The roles of OTP_REQUIRED_ROLES see no page before their second factor is verified.
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a login refused for a lockout into accounts.lockout.lockout_response.
@@ -211,6 +213,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "daily-reminders": {"task": "notifications.tasks.send_reminders", "schedule": crontab(hour=8, minute=0)},
     "daily-digests": {"task": "notifications.tasks.send_digests", "schedule": crontab(hour=17, minute=30)},
+    # Scheduled notices (定时发布) go public on their day: the first run after midnight.
+    "publish-scheduled-notices": {"task": "notices.tasks.publish_due_notices", "schedule": crontab(minute="*/10")},
 }
 # An overdue task escalates to the unit's reviewers and CAST staff this many days after its due date.
 ASSIGNMENT_ESCALATION_DAYS = int(os.environ.get("ASSIGNMENT_ESCALATION_DAYS", "3"))
@@ -320,3 +324,14 @@ SECURE_CSP_INLINE_VIEWS = {"api-docs"}
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+
+# -- Accounts (administration.people) ----------------------------------------------------------
+# A role among these signs in with a second factor (TOTP, or one of its recovery codes): a user
+# holding one is sent to enrol, then to verify, before any other page; the API token needs an
+# "otp" too. Comma separated; dev and test settings turn it off.
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", ["cast_staff", "content_reviewer", "auditor"])
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Zhihui")
+# Days an invitation link stays valid (it is single-use).
+INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "7"))
+# Seconds a password-reset link stays valid (single-use: it dies with the password it resets).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(24 * 60 * 60)))

@@ -29,3 +29,6 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Static files are served by the finders in tests; no collectstatic needed.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The existing tests sign in with passwords only; tests of the second factor turn it on with
+# the settings fixture.
+OTP_REQUIRED_ROLES: list[str] = []

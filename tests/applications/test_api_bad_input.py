@@ -359,7 +359,7 @@ def test_a_second_application_of_the_same_unit_and_sub_project(users, round_id):
     second = create_draft(users, round_id, "applicant_csf_br1")
     before = snapshot(second)
     assert refused(act(users, "applicant_csf_br1", second, "submit")) == [
-        "本单位已在本批次申报“学会科技志愿服务基层行”，不得重复申报（多头申报）"
+        "本单位在本批次“学会科技志愿服务基层行”已有 1 项申报，达到限报数（1 项）"
     ]
     assert snapshot(second) == before
     # Once the first is withdrawn, the second may go.

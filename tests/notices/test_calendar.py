@@ -1,13 +1,14 @@
-"""Working days for notice periods: weekends, holidays and weekend days worked (调休)."""
+"""Working days for notice periods: weekends, holidays and weekend days worked (调休), counted
+from the lists given. The official calendar (the chinese-calendar package and CAST's own
+entries) is tested in tests/workflows/test_calendar_official.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 
-from workflows.calendar import add_working_days, configured_holidays, configured_workdays, is_working_day, notice_end
+from workflows.calendar import add_working_days, is_working_day
 
 D = dt.date.fromisoformat
 
@@ -52,22 +53,3 @@ def test_golden_week_with_a_weekend_day_worked():
 def test_days_must_be_a_positive_integer(days):
     with pytest.raises(ValueError, match="days must be a positive integer"):
         add_working_days(D("2026-11-27"), days)
-
-
-def test_settings_are_optional_and_parsed(settings):
-    if hasattr(settings, "PUBLIC_HOLIDAYS"):
-        del settings.PUBLIC_HOLIDAYS
-    assert configured_holidays() == frozenset()
-    settings.PUBLIC_HOLIDAYS = ["2026-11-30", " 2026-12-01 "]
-    settings.PUBLIC_WORKDAYS = ["2026-12-05"]
-    assert configured_holidays() == {D("2026-11-30"), D("2026-12-01")}
-    assert configured_workdays() == {D("2026-12-05")}
-    # Fri 27 (1), Wed 2 (2), Thu 3 (3), Fri 4 (4), Sat 5 worked (5).
-    assert notice_end(D("2026-11-27"), 5) == D("2026-12-05")
-
-
-def test_a_malformed_holiday_setting_is_named(settings):
-    settings.PUBLIC_HOLIDAYS = ["2026-13-01"]
-    with pytest.raises(ImproperlyConfigured) as exc:
-        configured_holidays()
-    assert str(exc.value) == "PUBLIC_HOLIDAYS: '2026-13-01' is not an ISO date (YYYY-MM-DD)"

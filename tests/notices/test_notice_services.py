@@ -20,9 +20,9 @@ from tests.notices.helpers import (
     states,
 )
 from workflows import services as workflow_services
-from workflows.calendar import add_working_days
+from workflows.calendar import notice_end, official_calendar
 from workflows.exceptions import InvalidInput, TransitionBlocked, TransitionConflict, TransitionForbidden
-from workflows.models import AuditEvent, Checkpoint
+from workflows.models import AuditEvent, CalendarDay, CalendarDayKind, Checkpoint
 
 TITLE = "2026年度拟立项项目公示"
 
@@ -257,7 +257,7 @@ def test_publish_starts_the_period_and_moves_every_record(users, open_round, two
     assert (notice.status, notice.starts_on, notice.ends_on) == (
         NoticeStatus.PUBLISHED,
         today,
-        add_working_days(today, 5),
+        notice_end(today, 5),
     )
     assert notice.published_at is not None
     assert states(a, b) == ["public_notice", "public_notice"]
@@ -270,15 +270,20 @@ def test_publish_starts_the_period_and_moves_every_record(users, open_round, two
     assert notice_actions(notice) == ["notice_created", "notice_review_pass", "notice_published"]
 
 
-def test_publish_counts_the_configured_holidays(settings, users, orgs, open_round, two):
+def test_publish_counts_the_official_calendar(users, orgs, open_round, two):
     today = timezone.localdate()
-    holidays = [add_working_days(today, 2), add_working_days(today, 3)]
-    settings.PUBLIC_HOLIDAYS = [d.isoformat() for d in holidays]
+    before = official_calendar()
+    holidays = [before.add_working_days(today, 2), before.add_working_days(today, 3)]
+    # CAST's own entries: two working days of the period become holidays.
+    for day in holidays:
+        CalendarDay.objects.create(
+            date=day, kind=CalendarDayKind.HOLIDAY, note="临时放假", created_by=users["cast_staff"]
+        )
     open_round.notice_working_days = 7
     open_round.save()
     notice = published_notice(users, open_round, list(two))
-    assert notice.ends_on == add_working_days(today, 7, holidays)
-    assert notice.ends_on == add_working_days(today, 9)
+    assert notice.ends_on == before.add_working_days(today, 9)
+    assert notice.ends_on == notice_end(today, 7)
 
 
 def test_publish_is_all_or_nothing(users, open_round, two):
@@ -453,6 +458,6 @@ def test_publish_refuses_a_round_without_a_valid_notice_length(users, open_round
     before = row_counts()
     with pytest.raises(TransitionBlocked) as exc:
         services.notice_publish(notice=notice, actor=users["cast_staff"])
-    assert exc.value.errors == [f"批次“{open_round.title}”的公示期（工作日）设置无效：0"]
+    assert exc.value.errors == [f"批次“{open_round.title}”的公示期设置无效：0 个工作日"]
     assert row_counts() == before
     assert states(*two) == ["proposed", "proposed"]

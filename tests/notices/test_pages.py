@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from notices.models import NoticeStatus, Objection, ObjectionEvidence, ObjectionStatus, PublicNotice
 from tests.notices.helpers import (
@@ -23,6 +24,7 @@ from tests.notices.helpers import (
     states,
     upload,
 )
+from workflows.calendar import notice_end
 
 MB = 1024 * 1024
 
@@ -325,7 +327,9 @@ def test_cast_staff_run_a_notice_through_the_pages(client, users, orgs, open_rou
 
     notice_review(notice=notice, verdict="pass", opinion="同意", actor=users["content_cast"])
     html = page(client.get(f"/public/manage/notices/{notice.pk}/"))
-    assert "发布后自今日起公示 5 个工作日。" in html
+    assert "公示期为 5 个工作日，自公示开始之日起计算。" in html
+    today = timezone.localdate()
+    assert f"按当前日历，公示期将为 {today:%Y-%m-%d} 至 {notice_end(today, 5):%Y-%m-%d}（5 个工作日）。" in html
     response = client.post(f"/public/manage/notices/{notice.pk}/publish/", follow=True)
     assert "公示已发布" in page(response)
     assert states(a, b) == ["public_notice", "public_notice"]

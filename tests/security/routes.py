@@ -135,6 +135,8 @@ def fill(route: Route, world: dict[str, Any], record: Any = None) -> list[dict[s
                 "rounds": "round",
                 "inbox": "notification",
                 "notifications": "notification",
+                **{"units": "unit", "users": "user", "registrations": "registration"},  # administration.people
+                "terms": "term",  # administration.rules
             }
             if route.record_model is not None:
                 value = record.pk
@@ -157,6 +159,17 @@ def fill(route: Route, world: dict[str, Any], record: Any = None) -> list[dict[s
             choices[name] = [world.get("code", "NO-SUCH-CODE")]
         elif name == "fmt":
             choices[name] = ["csv", "xlsx"]
+        elif name == "sid":  # a sub-project of the round (administration.rounds)
+            from applications.models import SubprojectType
+
+            first = SubprojectType.objects.filter(round_id=world.get("round")).order_by("pk").first()
+            choices[name] = [first.pk if first else missing]
+        elif name == "did":  # a round's document (administration.rounds)
+            choices[name] = [world.get("round_document", missing)]
+        elif name == "uidb64":  # Django's password reset link: a user id that does not exist
+            choices[name] = ["OTk5OTk5"]
+        elif name == "token":  # an invitation's or a password reset's token: one never issued
+            choices[name] = ["no-such-token"]
         else:
             raise AssertionError(f"no filler for the parameter {name!r} of {route.name} ({route.pattern})")
     keys = list(choices)

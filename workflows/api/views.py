@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.utils import reset as axes_reset
-from django.db.models import Q
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.authtoken.models import Token
@@ -15,12 +15,14 @@ from rest_framework.response import Response
 
 from common.http import client_ip
 from workflows import selectors
-from workflows.api.serializers import AssignmentSerializer, JobSerializer, RoundSerializer
-from workflows.models import Round
+from workflows.api.serializers import AssignmentSerializer, JobSerializer
 
 
 class TokenView(ObtainAuthToken):
-    """``POST {"username", "password"}`` → ``{"token"}``."""
+    """``POST {"username", "password"}`` → ``{"token"}``; a user whose role signs in with a second
+    factor (``settings.OTP_REQUIRED_ROLES``) adds ``"otp"``: a code of their authenticator or one
+    of their recovery codes (used up). A deactivated account gets no token (Django refuses its
+    password), and the token it had stops working."""
 
     permission_classes = [AllowAny]
     renderer_classes = ObtainAuthToken.renderer_classes
@@ -32,11 +34,19 @@ class TokenView(ObtainAuthToken):
 
     @extend_schema(
         request=inline_serializer(
-            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+            "TokenRequest",
+            {
+                "username": serializers.CharField(),
+                "password": serializers.CharField(),
+                "otp": serializers.CharField(required=False, help_text="两步验证码或恢复码 — second factor"),
+            },
         ),
         responses={
             200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-            400: OpenApiResponse(description="用户名或密码不正确 — wrong username or password: {detail, errors[]}"),
+            400: OpenApiResponse(
+                description="用户名或密码不正确，或缺少/错误的两步验证码 — wrong username or password, "
+                "or the second factor missing or wrong: {detail, errors[]}"
+            ),
             429: OpenApiResponse(
                 description="登录失败次数过多，暂时锁定 — too many failures from this address: {detail, errors[]}"
             ),
@@ -51,19 +61,31 @@ class TokenView(ObtainAuthToken):
                 return lockout_response(request._request, credentials={"username": request.data.get("username")})
             raise ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
+        problem = self.second_factor_problem(user, request.data.get("otp") if hasattr(request.data, "get") else None)
+        if problem:
+            raise ValidationError({"otp": [problem]})
         # A success clears this (username, address)'s failures, as a login on the page does.
         axes_reset(ip=client_ip(request), username=user.get_username())
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
+    @staticmethod
+    def second_factor_problem(user: Any, code: Any) -> str | None:
+        """Why a user of a role in OTP_REQUIRED_ROLES gets no token, or None (django-otp
+        throttles a device after wrong codes)."""
+        from django.utils.translation import gettext as _
 
-class RoundList(generics.ListAPIView):
-    """Open and past rounds (not those yet to open), newest first."""
+        from accounts import second_factor
 
-    serializer_class = RoundSerializer
-
-    def get_queryset(self):
-        return Round.objects.filter(Q(submission_opens__lte=timezone.now())).order_by("-year", "kind", "pk")
+        if not second_factor.second_factor_required(user):
+            return None
+        if not second_factor.has_second_factor(user):
+            return _("该账号须先在网页上启用两步验证，才能获取接口令牌")
+        if not isinstance(code, str) or not code.strip():
+            return _("请提供两步验证码（otp）：身份验证器显示的 6 位数字或一个恢复码")
+        if second_factor.verify(user, code) is None:
+            return _("两步验证码不正确或已使用；多次输错后须稍候再试")
+        return None
 
 
 class MyAssignmentList(generics.ListAPIView):
