@@ -279,7 +279,7 @@ def test_nomination_shortlisted_noticed_and_objected_to_by_the_public(people, us
     # -- CAST staff publish it ------------------------------------------------------------
     page.goto(notice_url)
     staff.shot("notice-passed-review", english=True)
-    page.get_by_role("button", name="发布公示", exact=True).click()
+    page.get_by_role("button", name="立即发布（今日开始公示）", exact=True).click()
     staff.expect_message("公示已发布")
     staff.shot("notice-published")
     assert Nomination.objects.get(pk=nid).state == "public_notice"
