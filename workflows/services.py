@@ -516,7 +516,8 @@ def _store_revision(record: WorkflowRecord, ctx: TransitionContext) -> Revision:
     highest = highest_findings(ctx.findings)
     if highest:
         summary = _(
-            "自动扫描：发现 %(n)s 处需关注的词语，其中 %(m)s 处为最高严重程度（%(terms)s），须由内容审核员作出结论并写明理由"
+            "自动扫描：发现 %(n)s 处需关注的词语，其中 %(m)s 处为最高严重程度（%(terms)s），"
+            "须由内容审核员作出结论并写明理由"
         ) % {
             "n": len(ctx.findings),
             "m": len(highest),
