@@ -69,7 +69,8 @@ def test_a_fanghuan_chuanxiao_project_is_submitted_flagged_and_passed_with_a_rea
     scan = Checkpoint.objects.get(record_id=app_id, stage="submission")
     assert (scan.verdict, scan.reviewer, scan.findings) == ("pass", None, [STORED])
     assert scan.opinion == (
-        "自动扫描：发现 1 处需关注的词语，其中 1 处为最高严重程度（“传销”（主要内容）），须由内容审核员作出结论并写明理由"
+        "自动扫描：发现 1 处需关注的词语，其中 1 处为最高严重程度（“传销”（主要内容）），"
+        "须由内容审核员作出结论并写明理由"
     )
     # The recommending unit's content reviewer sees it, the term marked in its excerpt.
     shown = reviews(users, "content_csf", app_id)
