@@ -107,13 +107,15 @@ def sensitive_term_change(
     4. on commit, makes the scanner rebuild.
     """
     _terms_staff(actor)
-    clean = checked(TermInput(data, instance=term))
+    form = TermInput(data, instance=term)
+    clean = checked(form)
     try:
         with transaction.atomic():
             locked = SensitiveTerm.objects.select_for_update().get(pk=term.pk)
             before = snapshot(locked, TERM_FIELDS)
             locked.term, locked.category, locked.severity = clean["term"], clean["category"], clean["severity"]
-            locked.exceptions = clean["exceptions"]
+            if form.exceptions_sent:  # else the stored ones stay (read from the locked row)
+                locked.exceptions = clean["exceptions"]
             after = snapshot(locked, TERM_FIELDS)
             if after == before:
                 raise InvalidInput(_("没有需要保存的修改"))
