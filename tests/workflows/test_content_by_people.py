@@ -211,8 +211,16 @@ def test_every_role_on_the_decision(users, round_id):
 
 def test_bad_decisions_are_refused_with_every_problem(users, round_id):
     app_id = submitted(users, round_id)
+    # Every problem at once: a wrong verdict and a missing reason.
     response = decide(users, "content_csf", app_id, "maybe", "")
-    assert response.status_code == 400
+    assert (response.status_code, response.json()["errors"]) == (
+        400,
+        ["verdict: “maybe” 不是合法选项。", "opinion: 该字段不能为空。"],
+    )
+    response = api_as(users["content_csf"]).post(
+        f"{URL}{app_id}/content-reviews/", {"stage": "recommender", "verdict": "pass"}, format="json"
+    )
+    assert (response.status_code, response.json()["errors"]) == (400, [REFUSAL])
     response = decide(users, "content_csf", app_id, "pass", "理" * 5001)
     assert (response.status_code, response.json()["errors"]) == (400, ["opinion: 请确保这个字段不能超过 5000 个字符。"])
     # The wrong stage for the record's state.

@@ -118,6 +118,20 @@ class ContentReviewRequestSerializer(serializers.Serializer):
         "the highest severity it gives the reason for the verdict",
     )
 
+    def is_valid(self, *, raise_exception: bool = False) -> bool:
+        # A missing opinion is left to the service when the rest is right (its refusal names the
+        # findings the reason is for); when the body is refused anyway it is listed here too,
+        # so that every problem is reported at once.
+        valid = super().is_valid()
+        data = self.initial_data if isinstance(self.initial_data, dict) else {}
+        opinion = data.get("opinion")
+        if not valid and "opinion" not in self._errors and not (isinstance(opinion, str) and opinion.strip()):
+            key = "required" if opinion is None else "blank"
+            self._errors["opinion"] = [serializers.ErrorDetail(self.fields["opinion"].error_messages[key], code=key)]
+        if raise_exception and self._errors:
+            raise serializers.ValidationError(self.errors)
+        return valid
+
 
 class RoundSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display")
