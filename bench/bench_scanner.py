@@ -207,6 +207,7 @@ def main() -> int:
     exc_times = [median_ms(lambda: with_exceptions.scan(text_exc), SCAN_RUNS) for _ in range(BASELINE_RUNS)]
     plain_times = [median_ms(lambda: scanner.scan(text_exc), SCAN_RUNS) for _ in range(BASELINE_RUNS)]
     exc_ms, plain_exc_ms = statistics.median(exc_times), statistics.median(plain_times)
+    best_exc_ms = min(timeit.repeat(lambda: with_exceptions.scan(text_exc), number=1, repeat=SCAN_RUNS)) * 1000
     exc_ok = exc_ms <= TARGET_SCAN_MS and excepted == EMBEDDED_EXCEPTIONS
     print(
         f"with exceptions: {len(excepting):,} terms × 2 phrases; {EMBEDDED_EXCEPTIONS} phrases embedded; "
@@ -218,6 +219,7 @@ def main() -> int:
         f"scan, with exceptions:  {exc_ms:9.3f} ms   target ≤ {TARGET_SCAN_MS:g} ms, every embedded phrase "
         f"excepted: {'PASS' if exc_ok else 'MISS'}"
     )
+    print(f"scan, with exc. (best): {best_exc_ms:9.3f} ms")
     return 1 if options.strict and not (scan_ok and ratio_ok and exc_ok) else 0
 
 
