@@ -270,7 +270,9 @@ class Scanner:
             if not key:
                 continue
             grouped.setdefault(key, []).append((term, category, severity))
-            for phrase in rest[0] if rest else ():
+            for phrase in rest[0] or () if rest else ():
+                if not isinstance(phrase, str):  # a hand-edited JSON value: ignored, never fatal
+                    continue
                 phrase_key, _ = _normalize(phrase)
                 if key in phrase_key and phrase_key != key:
                     excepting.setdefault(phrase_key, set()).add(term)

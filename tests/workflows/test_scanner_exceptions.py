@@ -48,7 +48,7 @@ def test_overlapping_phrases_and_terms():
 
 
 def test_phrases_that_cannot_except_are_ignored():
-    terms = [("传销", "illegal", "block", ["诈骗", "传销", "", "。。"])]
+    terms = [("传销", "illegal", "block", ["诈骗", "传销", "", "。。", 7, None])]
     assert hits("诈骗传销", terms) == [("传销", 2, 4)]
     # A phrase alone (not a term) finds nothing.
     assert hits("防范传销", [("赌博", "illegal", "block", ["防范传销"])]) == []
@@ -57,3 +57,4 @@ def test_phrases_that_cannot_except_are_ignored():
 
 def test_triples_still_build_a_scanner():
     assert hits("防范传销", [("传销", "illegal", "block")]) == [("传销", 2, 4)]
+    assert hits("防范传销", [("传销", "illegal", "block", None)]) == [("传销", 2, 4)]
