@@ -407,13 +407,17 @@ class NumberSequence(models.Model):
 class Severity(models.TextChoices):
     NOTICE = "notice", _("提示")
     REVIEW = "review", _("需人工审核")
-    BLOCK = "block", _("禁止提交")
+    BLOCK = "block", _("须人工决定")
 
 
 class SensitiveTerm(models.Model):
     term = models.CharField(_("词语"), max_length=100, unique=True)
     category = models.CharField(_("类别"), max_length=50, default="general")
     severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices, default=Severity.REVIEW)
+    # Context exceptions kept by CAST: phrases containing the term in which it is no finding
+    # ("防范传销", "打击传销" for "传销"), since the programme asks volunteers to campaign against
+    # exactly what the term names.
+    exceptions = models.JSONField(_("例外短语"), default=list, blank=True)
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -464,6 +468,9 @@ class Checkpoint(models.Model):
         related_name="+",
     )
     opinion = models.TextField(_("审核意见"), blank=True)
+    # The findings of the highest severity this verdict answered for (a reviewer's verdict only):
+    # those are never passed without a person's decision and written reason.
+    addressed = models.JSONField(_("已处理的扫描发现"), default=list, blank=True)
     created_at = models.DateTimeField(_("审核时间"), auto_now_add=True)
 
     class Meta:

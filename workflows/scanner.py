@@ -236,10 +236,11 @@ class Finding:
     end: int
 
 
-# What the automaton stores for a normalized key: its length in characters, and every
+# What the automaton stores for a normalized key: its length in characters, every
 # (term, category, severity) that normalizes to that key (two stored terms such as "ABC" and
-# "abc" can share one).
-_Entry = tuple[int, tuple[tuple[str, str, str], ...]]
+# "abc" can share one), and the terms whose occurrences inside this key are excepted (the key
+# is an exception phrase of theirs, e.g. "防范传销" for "传销"; usually empty).
+_Entry = tuple[int, tuple[tuple[str, str, str], ...], tuple[str, ...]]
 
 
 class Scanner:
@@ -253,24 +254,44 @@ class Scanner:
     starts with a lead byte), so every byte match starts and ends on character boundaries.
     """
 
-    def __init__(self, terms: Iterable[tuple[str, str, str]]) -> None:
-        """Build from ``(term, category, severity)`` triples; terms that normalize to an empty
-        string are ignored, since they would match everywhere."""
+    def __init__(self, terms: Iterable[tuple[str, str, str] | tuple[str, str, str, Iterable[str]]]) -> None:
+        """Build from ``(term, category, severity)`` triples, or with a fourth item, the term's
+        exception phrases (an occurrence of the term inside one of them is no finding: "传销"
+        in "防范传销"); terms that normalize to an empty string are ignored, since they would
+        match everywhere, and so are exception phrases that do not contain their term.
+
+        Exception phrases go into the same automaton as the terms, so honouring them costs no
+        second pass over the text: a hit of a phrase only records its span, and the term hits
+        inside a span of one of their phrases are dropped after the pass."""
         grouped: dict[str, list[tuple[str, str, str]]] = {}
-        for term, category, severity in terms:
+        excepting: dict[str, set[str]] = {}
+        for term, category, severity, *rest in terms:
             key, _ = _normalize(term)
-            if key:
-                grouped.setdefault(key, []).append((term, category, severity))
-        encoded_keys = {key: key.encode("utf-8", "surrogatepass").decode("latin-1") for key in grouped}
+            if not key:
+                continue
+            grouped.setdefault(key, []).append((term, category, severity))
+            for phrase in rest[0] or () if rest else ():
+                if not isinstance(phrase, str):  # a hand-edited JSON value: ignored, never fatal
+                    continue
+                phrase_key, _ = _normalize(phrase)
+                if key in phrase_key and phrase_key != key:
+                    excepting.setdefault(phrase_key, set()).add(term)
+        keys = set(grouped) | set(excepting)
+        encoded_keys = {key: key.encode("utf-8", "surrogatepass").decode("latin-1") for key in keys}
         self._automaton = ahocorasick.Automaton()
         # Descending byte order puts the lead bytes of Chinese characters (0xE4–0xE9) first
         # among the root's children, which pyahocorasick searches linearly; a few per cent.
-        for key in sorted(grouped, key=encoded_keys.__getitem__, reverse=True):
+        for key in sorted(keys, key=encoded_keys.__getitem__, reverse=True):
             encoded = encoded_keys[key]
-            entry: _Entry = (len(key), tuple(sorted(set(grouped[key]))))
+            entry: _Entry = (
+                len(key),
+                tuple(sorted(set(grouped.get(key, ())))),
+                tuple(sorted(excepting.get(key, ()))),
+            )
             self._automaton.add_word(encoded, entry)
         self._size = len(grouped)
-        if self._size:
+        self._exception_count = len(excepting)
+        if keys:
             self._automaton.make_automaton()
 
     def __len__(self) -> int:
@@ -294,8 +315,12 @@ class Scanner:
         kept_before, dropped_through = positions.kept_before, positions.dropped_through
         index = positions.index
         rows: list[tuple[int, int, str, str, str]] = []
+        # Only when an exception phrase was hit: its span and terms, and each row's span, in
+        # normalized characters (where "inside the phrase" is decided, separators ignored).
+        spans: list[tuple[int, int, tuple[str, ...]]] = []
+        row_spans: list[tuple[int, int]] = []
         previous_end_byte = last = -1
-        for end_byte, (char_length, entries) in hits:
+        for end_byte, (char_length, entries, excepts) in hits:
             if ascii_only:
                 last = end_byte
             elif end_byte != previous_end_byte:
@@ -303,6 +328,10 @@ class Scanner:
                 last += len(stretch.decode("utf-8", "surrogatepass"))
                 previous_end_byte = end_byte
             first = last - char_length + 1
+            if excepts:
+                spans.append((first, last, excepts))
+                if not entries:
+                    continue
             if index is None:
                 start = first + dropped_through[bisect_right(kept_before, first)]
                 end = last + dropped_through[bisect_right(kept_before, last)] + 1
@@ -311,8 +340,31 @@ class Scanner:
                 end = index[last] + 1
             for term, category, severity in entries:
                 rows.append((start, end, term, category, severity))
+                if self._exception_count:
+                    row_spans.append((first, last))
+        if spans:
+            rows = _not_excepted(rows, row_spans, spans)
         rows.sort()
         return [Finding(term, category, severity, start, end) for start, end, term, category, severity in rows]
+
+
+def _not_excepted(
+    rows: list[tuple[int, int, str, str, str]],
+    row_spans: list[tuple[int, int]],
+    spans: list[tuple[int, int, tuple[str, ...]]],
+) -> list[tuple[int, int, str, str, str]]:
+    """The rows whose occurrence lies inside no exception phrase of their term."""
+    by_term: dict[str, list[tuple[int, int]]] = {}
+    for first, last, terms in spans:
+        for term in terms:
+            by_term.setdefault(term, []).append((first, last))
+    kept = []
+    for row, (first, last) in zip(rows, row_spans, strict=True):
+        covering = by_term.get(row[2])
+        if covering and any(a <= first and last <= b for a, b in covering):
+            continue
+        kept.append(row)
+    return kept
 
 
 _scanner_lock = threading.Lock()
@@ -367,7 +419,7 @@ def current_scanner() -> Scanner:
         cached = _scanner_cache
         if cached is not None and cached[0] == key:
             return cached[1]
-        rows = SensitiveTerm.objects.filter(active=True).values_list("term", "category", "severity")
+        rows = SensitiveTerm.objects.filter(active=True).values_list("term", "category", "severity", "exceptions")
         scanner = Scanner(rows)
         _scanner_cache = (key, scanner)
         return scanner

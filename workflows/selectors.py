@@ -130,13 +130,42 @@ def history_entries(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]
     return entries
 
 
+def shown_finding(finding: dict[str, Any]) -> dict[str, Any]:
+    """A stored finding as the content reviewer sees it: where the term stands in its excerpt
+    (``excerpt_start``/``excerpt_end``, and the three pieces for the page to mark it), and
+    whether it is of the highest severity (``highest``: the decision must be written out)."""
+    from .models import Severity
+    from .scanner import EXCERPT_CONTEXT
+
+    start, end = int(finding.get("start", 0)), int(finding.get("end", 0))
+    excerpt = str(finding.get("excerpt", ""))
+    # scan_fields cut the excerpt EXCERPT_CONTEXT characters before the match, or at 0.
+    at = min(start, EXCERPT_CONTEXT)
+    until = min(len(excerpt), at + max(0, end - start))
+    return {
+        **finding,
+        "excerpt_start": at,
+        "excerpt_end": until,
+        "before": excerpt[:at],
+        "marked": excerpt[at:until],
+        "after": excerpt[until:],
+        "highest": finding.get("severity") == Severity.BLOCK,
+    }
+
+
 def content_reviews(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]]:
     """One entry per checkpoint stage of the record's flow, for the current revision.
 
     status: ``required`` the stage the current state needs and not yet passed; ``passed``
-    or ``failed`` the latest verdict on the current revision; ``not_yet`` otherwise.
+    or ``failed`` the latest verdict on the current revision; ``flagged`` the automatic scan
+    found terms of the highest severity (for the reviewer of the next stage to decide on);
+    ``not_yet`` otherwise. The stage awaiting its reviewer shows what a scan of the content
+    finds now (with the current terms and their exceptions): what the verdict will answer for.
+    ``decision_required``: the stage awaits a person's verdict that must be written out because
+    of findings of the highest severity; ``addressed``: those the latest verdict answered for.
     """
     from .models import CheckpointStage, Verdict
+    from .scanner import scan_fields
 
     flow = record.get_flow()
     needed = flow.stage_for_state(record.state)
@@ -149,7 +178,14 @@ def content_reviews(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]
     for stage in flow.stages():
         current = [r for r in rows if r.stage == stage and r.revision_hash == record.current_revision_hash]
         latest = current[-1] if current else None
-        if latest is not None and latest.verdict == Verdict.PASS:
+        findings = latest.findings if latest else []
+        if stage == needed and (latest is None or latest.verdict != Verdict.PASS) and record.current_revision_hash:
+            findings = scan_fields(record.scan_text())
+        shown = [shown_finding(f) for f in findings]
+        highest = any(f["highest"] for f in shown)
+        if latest is not None and stage == "submission" and highest:
+            status = "flagged"
+        elif latest is not None and latest.verdict == Verdict.PASS:
             status = "passed"
         elif latest is not None and stage == needed:
             status = "failed" if latest.verdict == Verdict.FAIL else "required"
@@ -164,7 +200,9 @@ def content_reviews(record: WorkflowRecord, *, user: Any) -> list[dict[str, Any]
                 "stage": stage,
                 "label": str(CheckpointStage(stage).label),
                 "status": status,
-                "findings": latest.findings if latest else [],
+                "findings": shown,
+                "decision_required": stage == needed and status != "passed" and highest,
+                "addressed": [shown_finding(f) for f in (latest.addressed if latest else [])],
                 "reviewer": perms.user_label(latest.reviewer) if latest and latest.reviewer else "",
                 "organization": latest.organization.code if latest and latest.organization else "",
                 "opinion": latest.opinion if latest else "",

@@ -112,13 +112,14 @@ def _stage_problem(flow: BaseFlow, stage: str) -> str | None:
     return None
 
 
-def _blocking_findings(findings: list[dict[str, Any]]) -> list[str]:
-    return [
-        _("内容含有禁止提交的词语“%(term)s”（%(field)s，第 %(pos)s 个字符起）")
-        % {"term": f["term"], "field": f["field"], "pos": f["start"] + 1}
-        for f in findings
-        if f["severity"] == Severity.BLOCK
-    ]
+def highest_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings of the highest severity: they never refuse anything by themselves, but
+    the content reviewer must decide on them in so many words (谁主管谁负责)."""
+    return [f for f in findings if f.get("severity") == Severity.BLOCK]
+
+
+def _finding_words(findings: list[dict[str, Any]]) -> str:
+    return "、".join(f"“{f['term']}”（{f['field']}）" for f in findings)
 
 
 def evaluate(flow: BaseFlow, transition: Any, ctx: TransitionContext, *, with_opinion: bool) -> list[str]:
@@ -148,8 +149,9 @@ def evaluate(flow: BaseFlow, transition: Any, ctx: TransitionContext, *, with_op
         ctx.snapshot_hash = content_hash(ctx.snapshot)
         from .scanner import scan_fields
 
+        # The scan only flags: what it finds goes to the content reviewer of the stage, and
+        # no severity refuses a submission by itself.
         ctx.findings = scan_fields(record.scan_text())
-        reasons.extend(_blocking_findings(ctx.findings))
     if s.checkpoint and s.checkpoint != "submission":
         problem = _stage_problem(flow, s.checkpoint)
         if problem:
@@ -511,6 +513,20 @@ def _store_revision(record: WorkflowRecord, ctx: TransitionContext) -> Revision:
         created_by=ctx.actor,
     )
     record.current_revision_hash = ctx.snapshot_hash
+    highest = highest_findings(ctx.findings)
+    if highest:
+        summary = _(
+            "自动扫描：发现 %(n)s 处需关注的词语，其中 %(m)s 处为最高严重程度（%(terms)s），"
+            "须由内容审核员作出结论并写明理由"
+        ) % {
+            "n": len(ctx.findings),
+            "m": len(highest),
+            "terms": _finding_words(highest),
+        }
+    else:
+        summary = _("自动扫描：发现 %(n)s 处需关注的词语") % {"n": len(ctx.findings)}
+    # The scan's own checkpoint records what was found; it decides nothing (the submission is
+    # accepted either way) and the content stages after it are each a person's verdict.
     Checkpoint.objects.create(
         record_type=record.record_type(),
         record_id=record.pk,
@@ -520,7 +536,7 @@ def _store_revision(record: WorkflowRecord, ctx: TransitionContext) -> Revision:
         verdict=Verdict.PASS,
         reviewer=None,
         organization_id=record.organization_id,
-        opinion=_("自动扫描：无禁止提交的词语；发现 %(n)s 处需关注的词语") % {"n": len(ctx.findings)},
+        opinion=summary,
     )
     return revision
 
@@ -537,6 +553,10 @@ def checkpoint_record(
 ) -> Checkpoint:
     """A content reviewer's verdict on the current revision at the stage the record needs.
 
+    Every verdict needs a written opinion; when the content holds findings of the highest
+    severity the refusal names them, and the checkpoint records them as the findings this
+    decision answered for (``addressed``), so that no such finding passes without a person.
+
     Side effects, in order: locks the record; scans the current content; stores the
     checkpoint; appends the audit event; writes the outbox rows (enqueued on commit).
     """
@@ -546,10 +566,12 @@ def checkpoint_record(
         errors.append(_("未知的审核环节“%(stage)s”") % {"stage": stage})
     if verdict not in Verdict.values:
         errors.append(_("审核结论必须是 pass（通过）或 fail（不通过）"))
-    if not isinstance(opinion, str) or not opinion.strip():
-        errors.append(_("请填写审核意见"))
-    elif len(opinion) > OPINION_MAX_LENGTH:
+    if not isinstance(opinion, str):
+        opinion = ""
+    if len(opinion) > OPINION_MAX_LENGTH:
         errors.append(_("意见不得超过 %(n)s 个字符") % {"n": OPINION_MAX_LENGTH})
+    elif not opinion.strip() and errors:
+        errors.append(_("请填写审核意见"))
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -569,6 +591,14 @@ def checkpoint_record(
         from .scanner import scan_fields
 
         findings = scan_fields(locked.scan_text())
+        highest = highest_findings(findings)
+        if not opinion.strip():
+            if highest:
+                raise InvalidInput(
+                    _("内容含有最高严重程度的词语%(terms)s：通过或不通过都须由内容审核员填写审核意见，写明理由")
+                    % {"terms": _finding_words(highest)}
+                )
+            raise InvalidInput(_("请填写审核意见"))
         checkpoint = Checkpoint.objects.create(
             record_type=locked.record_type(),
             record_id=locked.pk,
@@ -579,6 +609,7 @@ def checkpoint_record(
             reviewer=actor,
             organization_id=org_id,
             opinion=opinion.strip(),
+            addressed=highest,
         )
         org_code = next((g.org_code for g in perms.grants(actor) if g.org_id == org_id), "")
         event = audit_append(
@@ -591,7 +622,15 @@ def checkpoint_record(
             from_state=locked.state,
             to_state=locked.state,
             opinion=checkpoint.opinion,
-            data={"stage": stage, "findings": len(findings)},
+            data={
+                "stage": stage,
+                "findings": len(findings),
+                **(
+                    {"addressed": [{"term": f["term"], "field": f["field"], "start": f["start"]} for f in highest]}
+                    if highest
+                    else {}
+                ),
+            },
             revision_hash=locked.current_revision_hash,
             client_ip=client_ip,
         )

@@ -3,9 +3,10 @@ calendar entry, a reason, the filters of the rule-change log — each checked he
 came from a page or the API, every problem at once (``workflows.inputs.InputForm``).
 
 A term list is the format of ``manage.py import_sensitive_terms``: UTF-8 (a BOM is allowed),
-one term a line with optional ``category`` and ``severity`` columns, comma separated (CSV,
-quotes allowed) or tab separated; blank lines and lines starting with ``#`` are skipped, and
-so is a first line ``term,category,severity`` (or ``词语,类别,严重程度``).
+one term a line with optional ``category``, ``severity`` and ``exceptions`` columns, comma
+separated (CSV, quotes allowed) or tab separated; the exceptions are phrases separated by ``|``
+(``传销,illegal,block,防范传销|打击传销``); blank lines and lines starting with ``#`` are skipped,
+and so is a first line ``term,category,severity[,exceptions]`` (or ``词语,类别,严重程度[,例外短语]``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,16 @@ REASON_MAX_LENGTH = 2000
 DEFAULT_CATEGORY = "general"
 DEFAULT_SEVERITY = Severity.REVIEW.value
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
-HEADERS = ({"term", "category", "severity"}, {"词语", "类别", "严重程度"})
+HEADERS = (
+    {"term", "category", "severity"},
+    {"词语", "类别", "严重程度"},
+    {"term", "category", "severity", "exceptions"},
+    {"词语", "类别", "严重程度", "例外短语"},
+)
+EXCEPTIONS_MAX = 50
+EXCEPTION_MAX_LENGTH = 100
+# Phrases are written one a line on the page, "|"-separated in a term list file.
+EXCEPTION_SEPARATORS = ("\r\n", "\n", "\r", "|")
 # Calendar entries are for the years around now; an entry far off is a mistyped year.
 CALENDAR_YEARS = range(2000, 2100)
 
@@ -76,25 +86,93 @@ class Word(inputs.Text):
         return text
 
 
+def split_phrases(value: Any) -> list[str] | None:
+    """The exception phrases of ``value`` — a list of strings (API), or text with one phrase a
+    line or ``|``-separated — stripped, empty ones dropped; None when it is neither."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        for separator in EXCEPTION_SEPARATORS:
+            value = value.replace(separator, "\n")
+        items: list[Any] = value.split("\n")
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        return None
+    if not all(isinstance(item, str) for item in items):
+        return None
+    return [item.strip() for item in items if item.strip()]
+
+
+def phrase_problems(term: str, phrases: list[str]) -> list[str]:
+    """Why these cannot be the exceptions of ``term``: each must contain the term (as the
+    scanner compares, ignoring case, width, spaces and punctuation) and say more than it, at
+    most ``EXCEPTION_MAX_LENGTH`` characters, none twice, at most ``EXCEPTIONS_MAX``."""
+    problems = []
+    key = normalize(term)[0]
+    if len(phrases) > EXCEPTIONS_MAX:
+        problems.append(_("例外短语最多 %(max)s 个（现有 %(n)s 个）") % {"max": EXCEPTIONS_MAX, "n": len(phrases)})
+    seen: dict[str, str] = {}
+    for phrase in phrases:
+        phrase_key = normalize(phrase)[0]
+        if len(phrase) > EXCEPTION_MAX_LENGTH:
+            problems.append(
+                _("例外短语“%(phrase)s”过长，最多 %(max)s 个字符") % {"phrase": phrase, "max": EXCEPTION_MAX_LENGTH}
+            )
+        elif key and key not in phrase_key:
+            problems.append(_("例外短语“%(phrase)s”不含词语“%(term)s”") % {"phrase": phrase, "term": term})
+        elif phrase_key == key:
+            problems.append(_("例外短语“%(phrase)s”与词语本身相同，会使该词语失效") % {"phrase": phrase})
+        elif phrase_key in seen:
+            problems.append(_("例外短语“%(phrase)s”与“%(other)s”重复") % {"phrase": phrase, "other": seen[phrase_key]})
+        else:
+            seen[phrase_key] = phrase
+    return problems
+
+
+class Phrases(inputs.InputField):
+    """The exception phrases of a term: a list of strings, or text with one phrase a line."""
+
+    def to_python(self, value: Any) -> list[str]:
+        phrases = split_phrases(value)
+        if phrases is None:
+            raise self.refuse(_("“%(label)s”必须是文本或文本列表"))
+        return phrases
+
+
 class TermInput(inputs.InputForm):
     """A sensitive term: the word (not stored yet, nor the same as a stored one once
-    normalized), its category (default "general") and severity (default 需人工审核);
-    ``instance`` is the term being changed, whose change needs a reason."""
+    normalized), its category (default "general") and severity (default 需人工审核), its
+    exception phrases (each containing the term; ``phrase_problems``; left as they are when a
+    change does not send them); ``instance`` is the term being changed, whose change needs a
+    reason."""
 
     term = Word(label=_label(SensitiveTerm, "term"), max_length=TERM_MAX_LENGTH)
     category = inputs.Text(label=_label(SensitiveTerm, "category"), max_length=CATEGORY_MAX_LENGTH)
     severity = inputs.Choice(
         label=_label(SensitiveTerm, "severity"),
         values=list(Severity.values),
-        message=gettext_lazy("“%(label)s”必须是 notice（提示）、review（需人工审核）或 block（禁止提交）"),
+        message=gettext_lazy("“%(label)s”必须是 notice（提示）、review（需人工审核）或 block（须人工决定）"),
     )
+    exceptions = Phrases(label=_label(SensitiveTerm, "exceptions"))
     reason = Reason()
 
     def __init__(self, data: Any, *, instance: SensitiveTerm | None = None) -> None:
         super().__init__(data)
         self.instance = instance
+        self.exceptions_sent = data is not None and "exceptions" in data
         if instance is not None:
             self.fields["reason"] = Reason(required=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.exceptions_sent and self.instance is not None:
+            data["exceptions"] = list(self.instance.exceptions)
+        term, phrases = data.get("term"), data.get("exceptions")
+        if term and phrases:
+            for problem in phrase_problems(term, phrases):
+                self.add_error("exceptions", problem)
+        return data
 
     def clean_term(self) -> str:
         term = self.cleaned_data["term"]
@@ -133,6 +211,8 @@ class TermLine:
     term: str
     category: str
     severity: str
+    # None when the line has no exceptions column: a stored term keeps its own.
+    exceptions: tuple[str, ...] | None = None
 
 
 def _columns(line: str) -> list[str]:
@@ -230,9 +310,9 @@ class TermImportInput(inputs.InputForm):
         return data
 
     def _line(self, number: int, columns: list[str]) -> TermLine | list[str]:
-        if len(columns) > 3:
+        if len(columns) > 4:
             return [
-                _("第 %(n)s 行：列数过多（%(count)s 列），最多 3 列：词语,类别,严重程度")
+                _("第 %(n)s 行：列数过多（%(count)s 列），最多 4 列：词语,类别,严重程度,例外短语")
                 % {"n": number, "count": len(columns)}
             ]
         term = columns[0]
@@ -259,7 +339,12 @@ class TermImportInput(inputs.InputForm):
                 _("第 %(n)s 行：未知的严重程度“%(value)s”，应为 notice、review 或 block")
                 % {"n": number, "value": severity_text}
             )
-        return problems or TermLine(number, term, category, severity)
+        phrases = (split_phrases(columns[3]) or []) if len(columns) > 3 else None
+        if term and phrases:
+            problems.extend(
+                _("第 %(n)s 行：%(problem)s") % {"n": number, "problem": p} for p in phrase_problems(term, phrases)
+            )
+        return problems or TermLine(number, term, category, severity, None if phrases is None else tuple(phrases))
 
     def _against_stored(self, deactivate_missing: bool) -> list[str]:
         """A listed term the scanner would take for another stored term that stays active (with

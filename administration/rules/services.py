@@ -25,7 +25,7 @@ from workflows.scanner import invalidate_scanner
 
 from .forms import CalendarDayInput, ReasonInput, TermImportInput, TermInput, checked
 
-TERM_FIELDS = ("term", "category", "severity", "active")
+TERM_FIELDS = ("term", "category", "severity", "exceptions", "active")
 CALENDAR_FIELDS = ("date", "kind", "note")
 BATCH_SIZE = 500
 
@@ -71,7 +71,11 @@ def sensitive_term_create(*, actor: Any, data: dict[str, Any], client_ip: str | 
     try:
         with transaction.atomic():
             term = SensitiveTerm.objects.create(
-                term=clean["term"], category=clean["category"], severity=clean["severity"], active=True
+                term=clean["term"],
+                category=clean["category"],
+                severity=clean["severity"],
+                exceptions=clean["exceptions"],
+                active=True,
             )
             record_change(
                 term,
@@ -103,16 +107,19 @@ def sensitive_term_change(
     4. on commit, makes the scanner rebuild.
     """
     _terms_staff(actor)
-    clean = checked(TermInput(data, instance=term))
+    form = TermInput(data, instance=term)
+    clean = checked(form)
     try:
         with transaction.atomic():
             locked = SensitiveTerm.objects.select_for_update().get(pk=term.pk)
             before = snapshot(locked, TERM_FIELDS)
             locked.term, locked.category, locked.severity = clean["term"], clean["category"], clean["severity"]
+            if form.exceptions_sent:  # else the stored ones stay (read from the locked row)
+                locked.exceptions = clean["exceptions"]
             after = snapshot(locked, TERM_FIELDS)
             if after == before:
                 raise InvalidInput(_("没有需要保存的修改"))
-            locked.save(update_fields=["term", "category", "severity", "updated_at"])
+            locked.save(update_fields=["term", "category", "severity", "exceptions", "updated_at"])
             record_change(
                 locked,
                 action="changed",
@@ -226,12 +233,29 @@ def sensitive_terms_import(*, actor: Any, data: dict[str, Any], client_ip: str |
         for line in form.lines:
             row = existing.get(line.term)
             if row is None:
-                new.append(SensitiveTerm(term=line.term, category=line.category, severity=line.severity, active=True))
-            elif (row.category, row.severity, row.active) == (line.category, line.severity, True):
+                new.append(
+                    SensitiveTerm(
+                        term=line.term,
+                        category=line.category,
+                        severity=line.severity,
+                        exceptions=list(line.exceptions or ()),
+                        active=True,
+                    )
+                )
+                continue
+            # A line without the exceptions column leaves the stored ones as they are.
+            exceptions = list(line.exceptions) if line.exceptions is not None else row.exceptions
+            if (row.category, row.severity, row.exceptions, row.active) == (
+                line.category,
+                line.severity,
+                exceptions,
+                True,
+            ):
                 unchanged += 1
             else:
                 before = snapshot(row, TERM_FIELDS)
                 row.category, row.severity, row.active, row.updated_at = line.category, line.severity, True, now
+                row.exceptions = exceptions
                 changed.append((row, before))
         dropped: list[tuple[SensitiveTerm, dict[str, Any]]] = []
         if deactivate_missing:
@@ -243,13 +267,13 @@ def sensitive_terms_import(*, actor: Any, data: dict[str, Any], client_ip: str |
         created = SensitiveTerm.objects.bulk_create(new, batch_size=BATCH_SIZE)
         # One UPDATE per batch of rows that take the same values (an import sets a few
         # categories and severities on many rows): far cheaper than bulk_update's CASE per row.
-        groups: dict[tuple[str, str, bool], list[int]] = {}
+        groups: dict[tuple[str, str, tuple[str, ...], bool], list[int]] = {}
         for row, _before in changed + dropped:
-            groups.setdefault((row.category, row.severity, row.active), []).append(row.pk)
-        for (category, severity, active), pks in groups.items():
+            groups.setdefault((row.category, row.severity, tuple(row.exceptions), row.active), []).append(row.pk)
+        for (category, severity, exceptions, active), pks in groups.items():
             for offset in range(0, len(pks), BATCH_SIZE):
                 SensitiveTerm.objects.filter(pk__in=pks[offset : offset + BATCH_SIZE]).update(
-                    category=category, severity=severity, active=active, updated_at=now
+                    category=category, severity=severity, exceptions=list(exceptions), active=active, updated_at=now
                 )
         if any(row.pk is None for row in created):  # a backend that returns no ids
             ids = dict(SensitiveTerm.objects.filter(term__in=[r.term for r in created]).values_list("term", "pk"))

@@ -31,7 +31,7 @@ from workflows.models import CalendarDayKind, Severity
 from . import selectors, services
 from .forms import CALENDAR_YEARS, FILTER_FIELDS, RuleChangeFilter
 
-TERM_FIELDS = ("term", "category", "severity", "reason")
+TERM_FIELDS = ("term", "category", "severity", "exceptions", "reason")
 CALENDAR_FIELDS = ("date", "kind", "note", "reason")
 PAGE_SIZE = 50
 
@@ -118,7 +118,12 @@ def term_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a term (with a reason); switch it off or on from here too."""
     term = _term_or_404(pk, request.user)
     if request.method == "GET":
-        values = {"term": term.term, "category": term.category, "severity": term.severity}
+        values = {
+            "term": term.term,
+            "category": term.category,
+            "severity": term.severity,
+            "exceptions": "\n".join(term.exceptions),
+        }
         return render(request, "administration/rules/term_form.html", {"term": term, "values": values})
     values = _posted(request, TERM_FIELDS)
     try:
@@ -136,7 +141,12 @@ def _switch(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
     try:
         service(term=term, actor=request.user, reason=request.POST.get("reason", ""), client_ip=client_ip(request))
     except WorkflowError as exc:
-        values = {"term": term.term, "category": term.category, "severity": term.severity}
+        values = {
+            "term": term.term,
+            "category": term.category,
+            "severity": term.severity,
+            "exceptions": "\n".join(term.exceptions),
+        }
         context = {"term": term, "values": values, "switch_errors": exc.errors}
         return render(request, "administration/rules/term_form.html", context, status=exc.status_code)
     if active:

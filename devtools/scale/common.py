@@ -282,7 +282,7 @@ class Seeder:
             verdict=Verdict.PASS,
             reviewer=None,
             organization_id=p.org.pk,
-            opinion=_("自动扫描：无禁止提交的词语；发现 %(n)s 处需关注的词语") % {"n": len(findings)},
+            opinion=_("自动扫描：发现 %(n)s 处需关注的词语") % {"n": len(findings)},
             created_at=at,
         )
         data: dict[str, Any] = {"revision": p.revisions}

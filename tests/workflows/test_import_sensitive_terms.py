@@ -169,17 +169,17 @@ BAD_FILES = {
         ["第 3 行：词语过长：101 个字符，最多 100 个（line 3: term too long: 101 characters, at most 100）"],
     ),
     "too_many_columns": (
-        GOOD_START + "坏词,general,block,extra\n",
+        GOOD_START + "坏词,general,block,坏词extra,more\n",
         [
-            "第 3 行：列数过多：4 列，最多 3 列（词语,类别,严重程度）"
-            "（line 3: too many columns: 4, at most 3 (term,category,severity)）"
+            "第 3 行：列数过多：5 列，最多 4 列（词语,类别,严重程度,例外短语）"
+            "（line 3: too many columns: 5, at most 4 (term,category,severity,exceptions)）"
         ],
     ),
     "too_many_columns_with_tabs": (
-        GOOD_START + "坏词\tgeneral\tblock\textra\n",
+        GOOD_START + "坏词\tgeneral\tblock\t坏词extra\tmore\n",
         [
-            "第 3 行：列数过多：4 列，最多 3 列（词语,类别,严重程度）"
-            "（line 3: too many columns: 4, at most 3 (term,category,severity)）"
+            "第 3 行：列数过多：5 列，最多 4 列（词语,类别,严重程度,例外短语）"
+            "（line 3: too many columns: 5, at most 4 (term,category,severity,exceptions)）"
         ],
     ),
     "term_only_punctuation": (
@@ -209,13 +209,13 @@ BAD_FILES = {
         ],
     ),
     "several_problems_all_reported": (
-        GOOD_START + "坏词,general,bad\n,x\n坏词二,x,y,z\n",
+        GOOD_START + "坏词,general,bad\n,x\n坏词二,x,y,z,w\n",
         [
             '第 3 行：未知的严重程度 "bad"，应为 notice、review 或 block'
             '（line 3: unknown severity "bad", expected notice, review or block）',
             "第 4 行：词语为空（line 4: empty term）",
-            "第 5 行：列数过多：4 列，最多 3 列（词语,类别,严重程度）"
-            "（line 5: too many columns: 4, at most 3 (term,category,severity)）",
+            "第 5 行：列数过多：5 列，最多 4 列（词语,类别,严重程度,例外短语）"
+            "（line 5: too many columns: 5, at most 4 (term,category,severity,exceptions)）",
         ],
     ),
     "not_utf8": (

@@ -53,7 +53,8 @@ def test_submit_lists_every_unmet_condition_and_changes_nothing(users, orgs):
     assert counts() == before
 
 
-def test_blocking_term_refuses_submission_with_field_and_position(users, orgs, open_round):
+def test_blocking_term_flags_the_submission_with_field_and_position(users, orgs, open_round):
+    # No severity refuses a submission: the scan flags it for the content reviewer.
     SensitiveTerm.objects.update_or_create(term="赌博", defaults={"category": "illegal", "severity": Severity.BLOCK})
     SensitiveTerm.objects.update_or_create(
         term="包治百病", defaults={"category": "harmful", "severity": Severity.REVIEW}
@@ -65,10 +66,17 @@ def test_blocking_term_refuses_submission_with_field_and_position(users, orgs, o
         title="讲座",
         body="宣传：反对赌 博，揭穿“包治百病”。",
     )
-    with pytest.raises(TransitionBlocked) as exc:
-        services.transition(record, "submit", actor=users["applicant_csf_br1"])
-    assert exc.value.errors == ["内容含有禁止提交的词语“赌博”（正文，第 6 个字符起）"]
-    assert Revision.objects.count() == 0
+    record = services.transition(record, "submit", actor=users["applicant_csf_br1"])
+    assert record.state == "submitted"
+    assert Revision.objects.count() == 1
+    checkpoint = Checkpoint.objects.get()
+    assert [(f["term"], f["field"], f["start"], f["severity"]) for f in checkpoint.findings] == [
+        ("赌博", "正文", 5, "block"),
+        ("包治百病", "正文", 12, "review"),
+    ]
+    assert checkpoint.opinion == (
+        "自动扫描：发现 2 处需关注的词语，其中 1 处为最高严重程度（“赌博”（正文）），须由内容审核员作出结论并写明理由"
+    )
 
 
 def test_submit_snapshots_a_revision_with_its_hash_and_keeps_review_findings(users, orgs, open_round):

@@ -76,13 +76,28 @@ class FindingSerializer(serializers.Serializer):
     start = serializers.IntegerField()
     end = serializers.IntegerField()
     excerpt = serializers.CharField()
+    excerpt_start = serializers.IntegerField(help_text="词语在摘录中的起点 — where the term starts in the excerpt")
+    excerpt_end = serializers.IntegerField(help_text="词语在摘录中的终点（不含） — where it ends in the excerpt")
+    highest = serializers.BooleanField(
+        help_text="最高严重程度：审核结论须写明理由 — highest severity: the verdict must give its reason"
+    )
 
 
 class ContentReviewSerializer(serializers.Serializer):
     stage = serializers.CharField()
     label = serializers.CharField()
-    status = serializers.ChoiceField(choices=["required", "passed", "failed", "not_yet"])
+    status = serializers.ChoiceField(
+        choices=["required", "passed", "failed", "flagged", "not_yet"],
+        help_text="flagged：自动扫描发现最高严重程度的词语，由下一环节的内容审核员决定 — the scan found "
+        "terms of the highest severity, for the next stage's content reviewer to decide on",
+    )
     findings = FindingSerializer(many=True)
+    decision_required = serializers.BooleanField(
+        help_text="本环节待内容审核员作出须写明理由的结论 — awaits a reviewer's verdict with a written reason"
+    )
+    addressed = FindingSerializer(
+        many=True, help_text="最近结论所处理的最高严重程度发现 — what the latest verdict answered for"
+    )
     reviewer = serializers.CharField()
     organization = serializers.CharField()
     opinion = serializers.CharField()
@@ -93,7 +108,29 @@ class ContentReviewSerializer(serializers.Serializer):
 class ContentReviewRequestSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=["submission", "recommender", "cast", "publication"])
     verdict = serializers.ChoiceField(choices=["pass", "fail"])
-    opinion = serializers.CharField(max_length=5000)
+    # Required, but checked by the service: its refusal names the findings the reason is for.
+    opinion = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="审核意见（必填；含最高严重程度的发现时须写明通过或不通过的理由） — required; with findings of "
+        "the highest severity it gives the reason for the verdict",
+    )
+
+    def is_valid(self, *, raise_exception: bool = False) -> bool:
+        # A missing opinion is left to the service when the rest is right (its refusal names the
+        # findings the reason is for); when the body is refused anyway it is listed here too,
+        # so that every problem is reported at once.
+        valid = super().is_valid()
+        data = self.initial_data if isinstance(self.initial_data, dict) else {}
+        opinion = data.get("opinion")
+        if not valid and "opinion" not in self._errors and not (isinstance(opinion, str) and opinion.strip()):
+            key = "required" if opinion is None else "blank"
+            self._errors["opinion"] = [serializers.ErrorDetail(self.fields["opinion"].error_messages[key], code=key)]
+        if raise_exception and self._errors:
+            raise serializers.ValidationError(self.errors)
+        return valid
 
 
 class RoundSerializer(serializers.ModelSerializer):

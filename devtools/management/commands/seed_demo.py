@@ -47,12 +47,14 @@ USERS = [
 # expert_5 also belongs to CSF, for conflict-of-interest cases.
 EXTRA_MEMBERSHIPS = [("expert_5", "CSF", Role.EXPERT)]
 
+# With CAST's context exceptions: volunteers campaign against 传销 and 赌博, and a project
+# named for that is no finding.
 DEMO_TERMS = [
-    ("法轮功", "illegal", Severity.BLOCK),
-    ("赌博", "illegal", Severity.BLOCK),
-    ("传销", "illegal", Severity.BLOCK),
-    ("包治百病", "harmful", Severity.REVIEW),
-    ("伪科学", "harmful", Severity.NOTICE),
+    ("法轮功", "illegal", Severity.BLOCK, []),
+    ("赌博", "illegal", Severity.BLOCK, ["反赌博", "禁赌博", "拒绝赌博", "远离赌博"]),
+    ("传销", "illegal", Severity.BLOCK, ["防范传销", "打击传销", "反传销"]),
+    ("包治百病", "harmful", Severity.REVIEW, []),
+    ("伪科学", "harmful", Severity.NOTICE, ["反对伪科学", "揭穿伪科学"]),
 ]
 
 
@@ -126,8 +128,10 @@ class Command(BaseCommand):
             title=f"{year}年度科技志愿服务“四个十佳”评选",
             defaults={**windows, "notice_working_days": 5},
         )
-        for term, category, severity in DEMO_TERMS:
-            SensitiveTerm.objects.get_or_create(term=term, defaults={"category": category, "severity": severity})
+        for term, category, severity, exceptions in DEMO_TERMS:
+            SensitiveTerm.objects.get_or_create(
+                term=term, defaults={"category": category, "severity": severity, "exceptions": exceptions}
+            )
 
         if with_records:
             filled = 0

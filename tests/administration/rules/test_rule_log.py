@@ -76,7 +76,7 @@ def test_the_page_lists_every_change_with_before_after_and_reason(as_user, log):
     assert "共 5 条记录。" in html
     order = [html.index(s) for s in ("日历调整：2027-02-08", "敏感词：神药", "批次：")]
     assert order == sorted(order)  # newest first
-    assert "<li>严重程度：<del>禁止提交</del> → <ins>需人工审核</ins></li>" in html
+    assert "<li>严重程度：<del>须人工决定</del> → <ins>需人工审核</ins></li>" in html
     assert "误报较多，降级" in html
     assert "<li>公示期（天数）：<del>5</del> → <ins>7</ins></li>" in html and "延长公示期" in html
     # A removed entry is named by what its event said it was.

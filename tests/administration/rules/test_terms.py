@@ -50,6 +50,7 @@ def test_create_stores_the_term_and_its_event(users):
                 "changes": {
                     "active": {"before": None, "after": True},
                     "category": {"before": None, "after": "ads"},
+                    "exceptions": {"before": None, "after": []},
                     "severity": {"before": None, "after": "notice"},
                     "term": {"before": None, "after": "健康养殖"},
                 }
@@ -73,7 +74,7 @@ def test_create_lists_every_problem_and_writes_nothing(users):
         "未知的字段：extra",
         "请填写“词语”",
         "“类别”不得超过 50 个字符",
-        "“严重程度”必须是 notice（提示）、review（需人工审核）或 block（禁止提交）",
+        "“严重程度”必须是 notice（提示）、review（需人工审核）或 block（须人工决定）",
         "“修改理由”不得超过 2000 个字符",
     ]
     with pytest.raises(InvalidInput) as exc:
@@ -153,7 +154,7 @@ def test_change_needs_a_reason_and_a_change(users):
         )
     assert exc.value.errors == [
         "词语“赌博”已存在",
-        "“严重程度”必须是 notice（提示）、review（需人工审核）或 block（禁止提交）",
+        "“严重程度”必须是 notice（提示）、review（需人工审核）或 block（须人工决定）",
         "请填写“修改理由”",
     ]
     with pytest.raises(InvalidInput) as exc:
@@ -278,7 +279,7 @@ def test_staff_add_change_and_switch_terms_on_the_pages(as_user, users):
     assert response.status_code == 400
     html = page(response)
     assert "<li>请填写“词语”</li>" in html
-    assert "<li>“严重程度”必须是 notice（提示）、review（需人工审核）或 block（禁止提交）</li>" in html
+    assert "<li>“严重程度”必须是 notice（提示）、review（需人工审核）或 block（须人工决定）</li>" in html
     response = staff.post(
         "/manage/rules/terms/new/",
         {"term": "健康养殖", "category": "ads", "severity": "notice", "reason": "补充"},

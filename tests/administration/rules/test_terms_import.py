@@ -75,6 +75,7 @@ def test_an_import_creates_and_changes_terms_each_with_its_event(users):
                 "changes": {
                     "active": {"before": None, "after": True},
                     "category": {"before": None, "after": "general"},
+                    "exceptions": {"before": None, "after": []},
                     "severity": {"before": None, "after": "review"},
                     "term": {"before": None, "after": "偏方"},
                 },
@@ -128,7 +129,7 @@ def test_every_bad_line_is_named_and_nothing_written(users):
         "term,category,severity\n"
         "好词\n"
         ",illegal,block\n"
-        "甲,乙,丙,丁\n"
+        "甲,乙,丙,甲丁,戊\n"
         "坏词,ads,fatal\n"
         f"{'长' * 101}\n"
         "，。！\n"
@@ -143,7 +144,7 @@ def test_every_bad_line_is_named_and_nothing_written(users):
         run(users, content)
     assert exc.value.errors == [
         "第 3 行：词语为空",
-        "第 4 行：列数过多（4 列），最多 3 列：词语,类别,严重程度",
+        "第 4 行：列数过多（5 列），最多 4 列：词语,类别,严重程度,例外短语",
         "第 5 行：未知的严重程度“fatal”，应为 notice、review 或 block",
         "第 6 行：词语过长（101 个字符），最多 100 个",
         "第 7 行：词语“，。！”去除空格和标点后为空",

@@ -49,7 +49,7 @@ def describe(model) -> str:
         if spec.driven_by == "notice":
             conditions.append("taken when the record's public notice is published, never on its own")
         if spec.snapshot:
-            conditions.append("no finding of blocking severity (automatic scan)")
+            conditions.append("content scanned (findings flagged for the content reviewer, never refused)")
         bulk = " (bulk)" if spec.bulk else ""
         lines.append(
             f"| `{name}` | {sources} → {first.target} | {who}{bulk} | {'; '.join(conditions) or '—'} "

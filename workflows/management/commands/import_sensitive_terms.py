@@ -1,14 +1,17 @@
 """``manage.py import_sensitive_terms FILE [--deactivate-missing]``: load a sensitive-word list.
 
-The file is UTF-8 (a BOM is allowed), one term a line, with optional ``category`` and
-``severity`` columns separated by commas or tabs::
+The file is UTF-8 (a BOM is allowed), one term a line, with optional ``category``,
+``severity`` and ``exceptions`` columns separated by commas or tabs; the exceptions are
+phrases containing the term, separated by ``|``, in which the term is no finding::
 
     # comments and blank lines are skipped
     敏感词
     某某,politics,block
+    传销,illegal,block,防范传销|打击传销
     另一个词\tads\tnotice
 
-Category defaults to "general", severity to "review" (notice / review / block). The import is
+Category defaults to "general", severity to "review" (notice / review / block). A line without
+the exceptions column leaves a stored term's exceptions as they are. The import is
 all or nothing: every bad line is reported (line number and problem, in Chinese and English)
 and nothing is written.
 """
@@ -31,7 +34,8 @@ DEFAULT_CATEGORY = "general"
 DEFAULT_SEVERITY = Severity.REVIEW.value
 SEVERITIES = tuple(Severity.values)
 COLUMN_SEPARATOR = re.compile(r"[,\t]")
-MAX_COLUMNS = 3
+MAX_COLUMNS = 4
+EXCEPTION_SEPARATOR = "|"
 BATCH_SIZE = 500
 
 TERM_MAX_LENGTH = SensitiveTerm._meta.get_field("term").max_length
@@ -46,6 +50,8 @@ class TermLine:
     term: str
     category: str
     severity: str
+    # None without the exceptions column: a stored term keeps its own.
+    exceptions: tuple[str, ...] | None = None
 
 
 class TermFileError(Exception):
@@ -86,8 +92,8 @@ def parse_terms(data: bytes) -> list[TermLine]:
             errors.append(
                 line_error(
                     number,
-                    f"列数过多：{len(columns)} 列，最多 3 列（词语,类别,严重程度）",
-                    f"too many columns: {len(columns)}, at most 3 (term,category,severity)",
+                    f"列数过多：{len(columns)} 列，最多 4 列（词语,类别,严重程度,例外短语）",
+                    f"too many columns: {len(columns)}, at most 4 (term,category,severity,exceptions)",
                 )
             )
             continue
@@ -95,6 +101,9 @@ def parse_terms(data: bytes) -> list[TermLine]:
         category = (columns[1] if len(columns) > 1 else "") or DEFAULT_CATEGORY
         severity_text = columns[2] if len(columns) > 2 else ""
         severity = severity_text.lower() or DEFAULT_SEVERITY
+        exceptions = (
+            tuple(p.strip() for p in columns[3].split(EXCEPTION_SEPARATOR) if p.strip()) if len(columns) > 3 else None
+        )
 
         problems: list[str] = []
         if not term:
@@ -133,12 +142,23 @@ def parse_terms(data: bytes) -> list[TermLine]:
                     f'unknown severity "{severity_text}", expected notice, review or block',
                 )
             )
+        key = normalize(term)[0]
+        for phrase in exceptions or ():
+            # An exception must contain its term and say more, else it excepts nothing or all.
+            phrase_key = normalize(phrase)[0]
+            if key and (key not in phrase_key or phrase_key == key):
+                problems.append(
+                    line_error(
+                        number,
+                        f'例外短语 "{phrase}" 须包含词语 "{term}" 且不同于它',
+                        f'exception "{phrase}" must contain the term "{term}" and differ from it',
+                    )
+                )
         if problems:
             errors.extend(problems)
             continue
 
-        entry = TermLine(number, term, category, severity)
-        key = normalize(term)[0]
+        entry = TermLine(number, term, category, severity, exceptions)
         if term in seen:
             errors.append(
                 line_error(
@@ -206,17 +226,22 @@ def sensitive_terms_import(*, terms: list[TermLine], deactivate_missing: bool = 
                         term=entry.term,
                         category=entry.category,
                         severity=entry.severity,
+                        exceptions=list(entry.exceptions or ()),
                         active=True,
                     )
                 )
-            elif (row.category, row.severity, row.active) == (
+                continue
+            exceptions = list(entry.exceptions) if entry.exceptions is not None else row.exceptions
+            if (row.category, row.severity, row.exceptions, row.active) == (
                 entry.category,
                 entry.severity,
+                exceptions,
                 True,
             ):
                 unchanged += 1
             else:
                 row.category, row.severity, row.active = entry.category, entry.severity, True
+                row.exceptions = exceptions
                 row.updated_at = now
                 to_update.append(row)
 
@@ -228,7 +253,7 @@ def sensitive_terms_import(*, terms: list[TermLine], deactivate_missing: bool = 
 
         SensitiveTerm.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
         SensitiveTerm.objects.bulk_update(
-            to_update, ["category", "severity", "active", "updated_at"], batch_size=BATCH_SIZE
+            to_update, ["category", "severity", "exceptions", "active", "updated_at"], batch_size=BATCH_SIZE
         )
         for offset in range(0, len(to_deactivate), BATCH_SIZE):
             SensitiveTerm.objects.filter(pk__in=to_deactivate[offset : offset + BATCH_SIZE]).update(
@@ -244,9 +269,9 @@ def sensitive_terms_import(*, terms: list[TermLine], deactivate_missing: bool = 
 
 class Command(BaseCommand):
     help = (
-        "导入敏感词表：每行一个词语，可选“类别,严重程度”两列（逗号或制表符分隔）；全部成功或全部不写入。"
-        " Load a sensitive-word list: one term a line, optional category,severity columns "
-        "(comma or tab separated); all or nothing."
+        "导入敏感词表：每行一个词语，可选“类别,严重程度,例外短语”三列（逗号或制表符分隔，例外短语以 | 分隔）；"
+        "全部成功或全部不写入。 Load a sensitive-word list: one term a line, optional "
+        "category,severity,exceptions columns (comma or tab separated, exceptions |-separated); all or nothing."
     )
 
     def add_arguments(self, parser) -> None:
