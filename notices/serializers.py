@@ -282,7 +282,8 @@ class ObjectionReferSerializer(serializers.Serializer):
 class VerificationSerializer(serializers.ModelSerializer):
     """What a recommending unit asked to verify sees: the objection's content, not the objector."""
 
-    status = ObjectionStatusField(read_only=True)
+    # The values of Objection.status (one enum component in the schema, named after Objection).
+    status = serializers.CharField(read_only=True, help_text="filed, verifying, upheld, partly_upheld, dismissed")
     status_label = serializers.CharField(source="get_status_display")
     notice_title = serializers.CharField(source="notice.title")
     entry_title = serializers.CharField(source="entry.public_title")
@@ -327,7 +328,8 @@ class LookupSerializer(serializers.Serializer):
 
 
 class LookupResultSerializer(serializers.ModelSerializer):
-    status = ObjectionStatusField(read_only=True)
+    # The values of Objection.status (one enum component in the schema, named after Objection).
+    status = serializers.CharField(read_only=True, help_text="filed, verifying, upheld, partly_upheld, dismissed")
     status_label = serializers.CharField(source="get_status_display")
     notice_title = serializers.CharField(source="notice.title")
     entry_title = serializers.CharField(source="entry.public_title")
