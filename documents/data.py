@@ -264,6 +264,26 @@ def result_list_data(round_: Any, applications: list[Any], *, document: IssuedDo
     )
 
 
+def accepting_lines(notice: Any) -> tuple[str, ...]:
+    """The 受理 paragraph every real 公示 ends with: how to object, and to whom."""
+    lines = [
+        _(
+            "公示期内，对公示名单有异议的，请以真实姓名书面向受理单位提出，写明联系电话；"
+            "可通过网上提交、来信、传真或电子邮件反映。匿名异议不予受理。"
+        )
+    ]
+    for label, value in (
+        (_("受理单位"), notice.accepting_unit),
+        (_("联系人"), notice.contact_person),
+        (_("联系电话"), notice.contact_phone),
+        (_("通讯地址"), notice.contact_address),
+        (_("电子邮箱"), notice.contact_email),
+    ):
+        if value:
+            lines.append(_("%(label)s：%(value)s") % {"label": label, "value": value})
+    return tuple(lines)
+
+
 def notice_list_data(notice: Any, entries: list[dict[str, Any]], *, document: IssuedDocument) -> TableDocumentData:
     subtitle = ()
     if notice.starts_on and notice.ends_on:
@@ -277,6 +297,7 @@ def notice_list_data(notice: Any, entries: list[dict[str, Any]], *, document: Is
         rows=tuple((str(e["position"]), e["title"], e["summary"]) for e in entries),
         verification=verification(document),
         empty_text=_("（名单为空）"),
+        after_lines=accepting_lines(notice),
         closing=(cast_name(), cn_date(document.issued_on)),
     )
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -27,16 +27,23 @@ from workflows.models import Round
 from . import selectors, services
 from .models import Objection, PublicNotice
 from .serializers import (
+    ContactsSerializer,
+    LookupResultSerializer,
+    LookupSerializer,
     NoticeCreateSerializer,
     NoticeFinishSerializer,
     NoticePublishSerializer,
     NoticeReviewSerializer,
     NoticeSerializer,
     ObjectionDecideSerializer,
+    ObjectionReferSerializer,
     ObjectionSerializer,
     PublicNoticeSerializer,
     PublicObjectionRequestSerializer,
     ReferenceSerializer,
+    RegisteredObjectionRequestSerializer,
+    VerificationReportSerializer,
+    VerificationSerializer,
 )
 
 
@@ -153,6 +160,44 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._fresh(updated)
 
     @extend_schema(
+        request=ContactsSerializer,
+        responses={200: NoticeSerializer, **ERROR_RESPONSES},
+        description="修改公示的异议受理信息（中国科协工作人员；公示结束前）：受理单位、联系人、电话、地址、邮箱；"
+        "发布须有受理单位、联系人、电话及地址或邮箱 — set where and how to object; publishing needs them.",
+    )
+    @action(detail=True, methods=["post"])
+    def contacts(self, request: Request, pk: Any = None) -> Response:
+        notice = self.get_object()
+        updated = services.notice_contacts_update(
+            notice=notice, actor=request.user, data=_body(request), client_ip=client_ip(request)
+        )
+        return self._fresh(updated)
+
+    @extend_schema(
+        request={"multipart/form-data": RegisteredObjectionRequestSerializer},
+        responses={201: ObjectionSerializer, **ERROR_RESPONSES},
+        description="登记来信、传真、电子邮件或来访异议（中国科协工作人员；公示期内），附扫描件 — "
+        "enter an objection received on paper, with its channel, the day received and the scan.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="objections",
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def register_objection(self, request: Request, pk: Any = None) -> Response:
+        notice = self.get_object()
+        data = request.data
+        fields = ("entry", "name", "identity", "unit", "phone", "email", "content", "channel", "received_on")
+        values = {name: data.get(name) for name in fields if hasattr(data, "get") and data.get(name) is not None}
+        files = request.FILES.getlist("evidence") if hasattr(request, "FILES") else []
+        objection = services.objection_register(
+            notice=notice, actor=request.user, data=values, files=files, client_ip=client_ip(request)
+        )
+        fresh = selectors.objections_for(user=request.user).get(pk=objection.pk)
+        return Response(ObjectionSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
         request=NoticeFinishSerializer,
         responses={200: NoticeSerializer, **ERROR_RESPONSES},
         description="结束公示（中国科协工作人员）：公示期满且无未处理异议的记录正式立项/公布 — "
@@ -207,10 +252,87 @@ class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             objection=objection,
             decision=str(body.get("decision") or ""),
             reason=body.get("reason") if isinstance(body.get("reason"), str) else "",
+            public_title=body.get("public_title") if isinstance(body.get("public_title"), str) else "",
+            public_summary=body.get("public_summary") if isinstance(body.get("public_summary"), str) else None,
             actor=request.user,
             client_ip=client_ip(request),
         )
         return Response(ObjectionSerializer(self.get_queryset().get(pk=updated.pk)).data)
+
+    @extend_schema(
+        request=ObjectionReferSerializer,
+        responses={200: ObjectionSerializer, **ERROR_RESPONSES},
+        description="请推荐单位核查异议（中国科协工作人员）：写明核查要求和期限（默认 5 个工作日），"
+        "推荐单位审核人收到通知，到期前一天提醒 — ask the record's recommending unit to verify by a due date.",
+    )
+    @action(detail=True, methods=["post"])
+    def refer(self, request: Request, pk: Any = None) -> Response:
+        objection = self.get_object()
+        body = _body(request)
+        updated = services.objection_refer(
+            objection=objection,
+            actor=request.user,
+            request=body.get("request") if isinstance(body.get("request"), str) else "",
+            due=body.get("due") if isinstance(body.get("due"), str) else None,
+            client_ip=client_ip(request),
+        )
+        return Response(ObjectionSerializer(self.get_queryset().get(pk=updated.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(description="本单位被请求核查的异议（推荐单位审核人；不含异议人信息）— objections to verify."),
+    retrieve=extend_schema(description="一条待核查的异议 — one objection to verify."),
+)
+class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = VerificationSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Objection.objects.none()
+        return selectors.verifications_for(user=self.request.user)
+
+    @extend_schema(
+        request=VerificationReportSerializer,
+        responses={200: VerificationSerializer, **ERROR_RESPONSES},
+        description="报送核查情况（被请求核查单位的审核人）— report the findings to CAST.",
+    )
+    @action(detail=True, methods=["post"])
+    def report(self, request: Request, pk: Any = None) -> Response:
+        objection = self.get_object()
+        body = _body(request)
+        updated = services.objection_verify(
+            objection=objection,
+            actor=request.user,
+            findings=body.get("findings") if isinstance(body.get("findings"), str) else "",
+            client_ip=client_ip(request),
+        )
+        return Response(VerificationSerializer(self.get_queryset().get(pk=updated.pk)).data)
+
+
+@extend_schema(
+    request=LookupSerializer,
+    responses={
+        200: LookupResultSerializer,
+        400: OpenApiResponse(description="未填受理编号或电话"),
+        404: OpenApiResponse(description="受理编号不存在或电话不符"),
+        429: OpenApiResponse(description="查询过于频繁"),
+    },
+    description="公众凭受理编号和联系电话查询异议处理进度（无需登录）— the objector looks up their objection.",
+)
+class ObjectionLookupView(generics.GenericAPIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    serializer_class = LookupSerializer
+
+    def post(self, request: Request) -> Response:
+        body = _body(request)
+        found = services.objection_lookup(
+            reference=body.get("reference") if isinstance(body.get("reference"), str) else "",
+            phone=body.get("phone") if isinstance(body.get("phone"), str) else "",
+            client_ip=client_ip(request),
+        )
+        return Response(LookupResultSerializer(found).data)
 
 
 @extend_schema_view(

@@ -53,11 +53,11 @@ def notice_period_over(flow: Any, ctx: Any) -> Iterable[str]:
 
 def no_open_objection(flow: Any, ctx: Any) -> Iterable[str]:
     """No objection to the record is waiting for a decision."""
-    from .models import Objection, ObjectionStatus
+    from .models import OPEN_OBJECTION_STATUSES, Objection
 
     record = flow.record
     count = Objection.objects.filter(
-        entry__record_type=record.record_type(), entry__record_id=record.pk, status=ObjectionStatus.FILED
+        entry__record_type=record.record_type(), entry__record_id=record.pk, status__in=OPEN_OBJECTION_STATUSES
     ).count()
     if count:
         yield _("该记录有 %(n)s 条异议尚未处理") % {"n": count}

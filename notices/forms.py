@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from workflows.inputs import Date, InputField, InputForm
+from workflows.inputs import Choice, Date, InputField, InputForm, Text
 from workflows.uploads import check_upload
 
-from .models import NoticeEntry, NoticeStatus, PublicNotice
+from .models import NoticeEntry, NoticeStatus, ObjectionChannel, PublicNotice
 
 NAME_MAX_LENGTH = 50
 IDENTITY_MAX_LENGTH = 100
@@ -108,10 +108,11 @@ class ObjectionForm(InputForm):
         max_length=NAME_MAX_LENGTH,
         too_long=gettext_lazy("姓名不得超过 %(n)s 个字符"),
     )
-    identity = Said(
-        missing=gettext_lazy("请填写身份（身份证号或职务）"),
+    # Optional, and not an ID-card number (more personal data than an objection needs).
+    identity = Text(
+        label=gettext_lazy("职务或身份"),
         max_length=IDENTITY_MAX_LENGTH,
-        too_long=gettext_lazy("身份不得超过 %(n)s 个字符"),
+        too_long=gettext_lazy("职务或身份不得超过 %(n)s 个字符"),
     )
     unit = Said(
         missing=gettext_lazy("请填写工作单位"),
@@ -188,4 +189,95 @@ class PublishInput(InputForm):
                 _("公示开始日期最晚为 %(latest)s（%(n)s 天内）")
                 % {"latest": (today + dt.timedelta(days=SCHEDULE_MAX_DAYS)).isoformat(), "n": SCHEDULE_MAX_DAYS}
             )
+        return data
+
+
+class ContactsInput(InputForm):
+    """Where and how to object (受理): the accepting unit, a contact person, phone, postal
+    address and e-mail. Each may be left empty while the notice is prepared; publishing needs
+    the unit, a person and a phone (``contacts_missing``)."""
+
+    accepting_unit = Text(label=gettext_lazy("受理单位"), max_length=200)
+    contact_person = Text(label=gettext_lazy("联系人"), max_length=50)
+    contact_phone = Text(label=gettext_lazy("联系电话"), max_length=50)
+    contact_address = Text(label=gettext_lazy("通讯地址"), max_length=200)
+    contact_email = Text(label=gettext_lazy("电子邮箱"), max_length=EMAIL_MAX_LENGTH, email=True)
+
+
+CONTACT_FIELDS = tuple(ContactsInput.base_fields)
+
+
+def contacts_missing(notice: PublicNotice) -> list[str]:
+    """What a notice must still say before it goes public: whom to object to, and how."""
+    found = []
+    for name in ("accepting_unit", "contact_person", "contact_phone"):
+        if not getattr(notice, name):
+            found.append(_("请填写受理信息：“%(label)s”") % {"label": ContactsInput.base_fields[name].label})
+    if not notice.contact_address and not notice.contact_email:
+        found.append(_("请填写受理信息：“通讯地址”或“电子邮箱”至少一项"))
+    return found
+
+
+class RegisteredObjectionForm(ObjectionForm):
+    """An objection that came by letter, fax, e-mail or visit, entered by CAST staff: the
+    channel and the day it was received (within the notice period, not in the future); the
+    scan goes with it as evidence. The objector's phone is required as online: the reply and
+    the lookup by reference need it."""
+
+    channel = Choice(
+        label=gettext_lazy("受理方式"),
+        values=[c for c in ObjectionChannel.values if c != ObjectionChannel.ONLINE],
+        message=gettext_lazy("受理方式必须是来信、传真、电子邮件或来访"),
+    )
+    received_on = Date(label=gettext_lazy("收到日期"))
+
+    def leading(self) -> list[str]:
+        found = []
+        if self.notice.status != NoticeStatus.PUBLISHED or self.notice.starts_on is None:
+            found.append(_("该公示不在公示期内，不能登记异议"))
+        try:
+            self.entry = NoticeEntry.objects.filter(notice=self.notice, pk=int(self.raw.get("entry"))).first()
+        except (TypeError, ValueError):
+            self.entry = None
+        if self.entry is None:
+            found.append(_("请选择异议对象（公示名单中的一项）"))
+        return found
+
+    def clean_channel(self) -> str:
+        value = self.cleaned_data.get("channel")
+        if not value:
+            raise ValidationError(_("请选择受理方式"))
+        return value
+
+    def clean_received_on(self) -> dt.date:
+        day = self.cleaned_data.get("received_on")
+        if day is None:
+            raise ValidationError(_("请填写收到日期"))
+        notice = self.notice
+        if day > timezone.localdate():
+            raise ValidationError(_("收到日期不能晚于今天"))
+        if notice.starts_on and notice.ends_on and not notice.starts_on <= day <= notice.ends_on:
+            raise ValidationError(
+                _("收到日期须在公示期内（%(start)s 至 %(end)s）")
+                % {"start": notice.starts_on.isoformat(), "end": notice.ends_on.isoformat()}
+            )
+        return day
+
+
+class LookupInput(InputForm):
+    """The objector's look-up: the reference they were given and the phone they left."""
+
+    reference = Text(label=gettext_lazy("受理编号"), max_length=20, squash=True)
+    phone = Text(label=gettext_lazy("联系电话"), max_length=20, squash=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        missing = [
+            _("请填写“%(label)s”") % {"label": self.base_fields[name].label}
+            for name in ("reference", "phone")
+            if not data.get(name)
+        ]
+        if missing:
+            raise ValidationError(missing)
+        data["reference"] = data["reference"].upper()
         return data

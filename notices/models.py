@@ -80,6 +80,14 @@ class PublicNotice(models.Model):
     starts_on = models.DateField(_("公示开始日期"), null=True, blank=True)
     ends_on = models.DateField(_("公示截止日期"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # Where and how to object (受理): every real 公示 names them, on the page and the PDF. Filled
+    # from the round's contacts when the notice is made; publishing needs the unit, a person and
+    # a phone.
+    accepting_unit = models.CharField(_("受理单位"), max_length=200, blank=True)
+    contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=50, blank=True)
+    contact_address = models.CharField(_("通讯地址"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("电子邮箱"), blank=True)
 
     # Not stored: True on the instance ``services.notice_publish`` returns when that very call
     # published the notice (a scheduled run tells "published" from "someone else did").
@@ -96,6 +104,22 @@ class PublicNotice(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status in PUBLIC_NOTICE_STATUSES
+
+    def phase(self, today: Any = None) -> str:
+        """The status as the dates make it: a published notice whose period is over is
+        "expired" (公示期满（待办结）) until staff finish it; otherwise its stored status."""
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        if self.status == NoticeStatus.PUBLISHED and self.ends_on is not None and today > self.ends_on:
+            return "expired"
+        return self.status
+
+    def phase_label(self, today: Any = None) -> str:
+        phase = self.phase(today)
+        if phase == "expired":
+            return str(_("公示期满（待办结）"))
+        return str(NoticeStatus(phase).label)
 
 
 class NoticeEntry(models.Model):
@@ -130,8 +154,22 @@ class NoticeEntry(models.Model):
 
 class ObjectionStatus(models.TextChoices):
     FILED = "filed", _("待处理")
+    VERIFYING = "verifying", _("核查中")
     UPHELD = "upheld", _("异议成立")
+    PARTLY_UPHELD = "partly_upheld", _("异议部分成立")
     DISMISSED = "dismissed", _("异议不成立")
+
+
+# An objection in these statuses still waits for CAST's decision (it holds the record's issue).
+OPEN_OBJECTION_STATUSES = (ObjectionStatus.FILED, ObjectionStatus.VERIFYING)
+
+
+class ObjectionChannel(models.TextChoices):
+    ONLINE = "online", _("网上提交")
+    LETTER = "letter", _("来信")
+    FAX = "fax", _("传真")
+    EMAIL = "email", _("电子邮件")
+    VISIT = "visit", _("来访")
 
 
 class Objection(models.Model):
@@ -145,14 +183,51 @@ class Objection(models.Model):
     )
     reference = models.CharField(_("受理编号"), max_length=20, unique=True)
     objector_name = models.CharField(_("姓名"), max_length=50)
-    identity = models.CharField(_("身份（身份证号或职务）"), max_length=100)
+    # Optional, and never an ID-card number: a real-name objection needs a name and a phone.
+    identity = models.CharField(_("职务或身份"), max_length=100, blank=True)
     unit = models.CharField(_("工作单位"), max_length=200)
     phone = models.CharField(_("联系电话"), max_length=20)
     email = models.EmailField(_("电子邮箱"), blank=True)
     content = models.TextField(_("异议内容"))
     status = models.CharField(
-        _("状态"), max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.FILED, db_index=True
+        _("状态"), max_length=20, choices=ObjectionStatus.choices, default=ObjectionStatus.FILED, db_index=True
     )
+    # How it arrived: online through the form, or by letter, fax, e-mail or visit, entered by
+    # CAST staff (registered_by) with the day it was received and the scan as evidence.
+    channel = models.CharField(
+        _("受理方式"), max_length=10, choices=ObjectionChannel.choices, default=ObjectionChannel.ONLINE
+    )
+    received_on = models.DateField(_("收到日期"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # 核查: the recommending unit is asked to verify by a due date; its findings come back here.
+    verify_org = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("核查单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verify_due = models.DateField(_("核查期限"), null=True, blank=True)
+    verify_request = models.TextField(_("核查要求"), blank=True)
+    verify_findings = models.TextField(_("核查情况"), blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核查人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    verify_reminded_on = models.DateField(_("核查提醒日期"), null=True, blank=True)
     decision_reason = models.TextField(_("处理理由"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -24,11 +24,11 @@ from workflows.registry import record_models
 
 from .models import (
     ACTIVE_NOTICE_STATUSES,
+    OPEN_OBJECTION_STATUSES,
     PUBLIC_NOTICE_STATUSES,
     NoticeEntry,
     NoticeStatus,
     Objection,
-    ObjectionStatus,
     PublicNotice,
 )
 from .transitions import declared, publish_sources
@@ -136,7 +136,7 @@ def notices_for(*, user: Any) -> QuerySet:
     qs = PublicNotice.objects.select_related("round", "created_by", "reviewer")
     if not can_see_notices(user):
         return qs.none()
-    open_objections = Count("objections", filter=Q(objections__status=ObjectionStatus.FILED), distinct=True)
+    open_objections = Count("objections", filter=Q(objections__status__in=OPEN_OBJECTION_STATUSES), distinct=True)
     return qs.annotate(entry_count=Count("entries", distinct=True), open_objections=open_objections).order_by(
         "-created_at", "-pk"
     )
@@ -166,6 +166,31 @@ def get_objection_for(pk: Any, *, user: Any) -> Objection | None:
     except (TypeError, ValueError):
         return None
     return objections_for(user=user).filter(pk=pk).first()
+
+
+def verifications_for(*, user: Any) -> QuerySet:
+    """Objections a recommending unit was asked to verify (核查), for its society reviewers:
+    those referred to a unit where the user is one, newest first. The page shows what to verify
+    and the objection's content, not who objected."""
+    from accounts.models import Membership, Role
+
+    orgs = Membership.objects.filter(user=user, role=Role.SOCIETY_REVIEWER).values("organization_id")
+    if not getattr(user, "is_authenticated", False):
+        return Objection.objects.none()
+    return (
+        Objection.objects.filter(verify_org_id__in=orgs)
+        .select_related("notice", "entry", "verify_org", "verified_by")
+        .prefetch_related("evidence")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def get_verification_for(pk: Any, *, user: Any) -> Objection | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return verifications_for(user=user).filter(pk=pk).first()
 
 
 def notice_candidates(*, user: Any) -> list[tuple[str, list[WorkflowRecord]]]:

@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .forms import CONTACT_FIELDS
 from .models import (
     PUBLIC_NOTICE_STATUSES,
     NoticeEntry,
@@ -80,12 +81,20 @@ class NoticeSerializer(serializers.ModelSerializer):
         "set when a year of the period has no known holidays"
     )
     entries = NoticeEntrySerializer(many=True)
+    phase = serializers.SerializerMethodField(
+        help_text="按日期得出的状态：公示期已满尚未办结为 expired，其余同 status — "
+        "the status as the dates make it: 'expired' once the period is over and the notice not yet finished"
+    )
+    phase_label = serializers.SerializerMethodField()
 
     class Meta:
         model = PublicNotice
         fields = [
             "id",
             "round",
+            "phase",
+            "phase_label",
+            *CONTACT_FIELDS,
             "record_type",
             "title",
             "intro",
@@ -109,6 +118,12 @@ class NoticeSerializer(serializers.ModelSerializer):
             "entries",
         ]
 
+    def get_phase(self, obj: PublicNotice) -> str:
+        return obj.phase()
+
+    def get_phase_label(self, obj: PublicNotice) -> str:
+        return obj.phase_label()
+
     def get_reviewer(self, obj: PublicNotice) -> str:
         return obj.reviewer.username if obj.reviewer_id else ""
 
@@ -126,10 +141,31 @@ class PublicNoticeSerializer(serializers.ModelSerializer):
     status = PublicNoticeStatusField(read_only=True)
     status_label = serializers.CharField(source="get_status_display")
     entries = serializers.SerializerMethodField()
+    phase = serializers.SerializerMethodField(help_text="published / expired（公示期满，待办结）/ closed")
+    phase_label = serializers.SerializerMethodField()
 
     class Meta:
         model = PublicNotice
-        fields = ["id", "title", "intro", "body", "status", "status_label", "starts_on", "ends_on", "entries"]
+        fields = [
+            "id",
+            "title",
+            "intro",
+            "body",
+            "status",
+            "status_label",
+            "phase",
+            "phase_label",
+            "starts_on",
+            "ends_on",
+            *CONTACT_FIELDS,
+            "entries",
+        ]
+
+    def get_phase(self, obj: PublicNotice) -> str:
+        return obj.phase()
+
+    def get_phase_label(self, obj: PublicNotice) -> str:
+        return obj.phase_label()
 
     def get_entries(self, obj: PublicNotice) -> list[dict[str, Any]]:
         from .selectors import public_entries
@@ -196,8 +232,17 @@ class ObjectionSerializer(serializers.ModelSerializer):
             "phone",
             "email",
             "content",
+            "channel",
+            "received_on",
+            "registered_by",
             "status",
             "status_label",
+            "verify_org",
+            "verify_due",
+            "verify_request",
+            "verify_findings",
+            "verified_by",
+            "verified_at",
             "decision_reason",
             "decided_by",
             "decided_at",
@@ -206,13 +251,102 @@ class ObjectionSerializer(serializers.ModelSerializer):
             "evidence",
         ]
 
+    registered_by = serializers.SerializerMethodField()
+    verified_by = serializers.SerializerMethodField()
+
     def get_decided_by(self, obj: Objection) -> str:
         return obj.decided_by.username if obj.decided_by_id else ""
 
+    def get_registered_by(self, obj: Objection) -> str:
+        return obj.registered_by.username if obj.registered_by_id else ""
+
+    def get_verified_by(self, obj: Objection) -> str:
+        return obj.verified_by.username if obj.verified_by_id else ""
+
 
 class ObjectionDecideSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["uphold", "dismiss"])
+    decision = serializers.ChoiceField(
+        choices=["uphold", "partly", "dismiss"],
+        help_text="uphold 异议成立（取消）；partly 异议部分成立（更正公示内容，继续）；dismiss 异议不成立",
+    )
     reason = serializers.CharField(allow_blank=True, max_length=5000)
+    public_title = serializers.CharField(required=False, help_text="partly：更正后的公示名称")
+    public_summary = serializers.CharField(required=False, help_text="partly：更正后的公示摘要")
+
+
+class ObjectionReferSerializer(serializers.Serializer):
+    request = serializers.CharField(help_text="核查要求 — what the recommending unit is to verify")
+    due = serializers.DateField(required=False, help_text="核查期限（默认 5 个工作日后）— due date")
+
+
+class VerificationSerializer(serializers.ModelSerializer):
+    """What a recommending unit asked to verify sees: the objection's content, not the objector."""
+
+    # The values of Objection.status (one enum component in the schema, named after Objection).
+    status = serializers.CharField(read_only=True, help_text="filed, verifying, upheld, partly_upheld, dismissed")
+    status_label = serializers.CharField(source="get_status_display")
+    notice_title = serializers.CharField(source="notice.title")
+    entry_title = serializers.CharField(source="entry.public_title")
+    record_type = serializers.CharField(source="entry.record_type")
+    record_id = serializers.IntegerField(source="entry.record_id")
+
+    class Meta:
+        model = Objection
+        fields = [
+            "id",
+            "reference",
+            "notice",
+            "notice_title",
+            "entry_title",
+            "record_type",
+            "record_id",
+            "content",
+            "status",
+            "status_label",
+            "verify_due",
+            "verify_request",
+            "verify_findings",
+            "verified_at",
+        ]
+
+
+class VerificationReportSerializer(serializers.Serializer):
+    findings = serializers.CharField(help_text="核查情况 — the unit's findings")
+
+
+class ContactsSerializer(serializers.Serializer):
+    accepting_unit = serializers.CharField(required=False, allow_blank=True, help_text="受理单位")
+    contact_person = serializers.CharField(required=False, allow_blank=True, help_text="联系人")
+    contact_phone = serializers.CharField(required=False, allow_blank=True, help_text="联系电话")
+    contact_address = serializers.CharField(required=False, allow_blank=True, help_text="通讯地址")
+    contact_email = serializers.CharField(required=False, allow_blank=True, help_text="电子邮箱")
+
+
+class LookupSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="受理编号")
+    phone = serializers.CharField(help_text="提交异议时所留联系电话")
+
+
+class LookupResultSerializer(serializers.ModelSerializer):
+    # The values of Objection.status (one enum component in the schema, named after Objection).
+    status = serializers.CharField(read_only=True, help_text="filed, verifying, upheld, partly_upheld, dismissed")
+    status_label = serializers.CharField(source="get_status_display")
+    notice_title = serializers.CharField(source="notice.title")
+    entry_title = serializers.CharField(source="entry.public_title")
+
+    class Meta:
+        model = Objection
+        fields = [
+            "reference",
+            "notice",
+            "notice_title",
+            "entry_title",
+            "received_on",
+            "status",
+            "status_label",
+            "decision_reason",
+            "decided_at",
+        ]
 
 
 class PublicObjectionRequestSerializer(serializers.Serializer):
@@ -220,7 +354,7 @@ class PublicObjectionRequestSerializer(serializers.Serializer):
 
     entry = serializers.IntegerField(help_text="公示条目编号 — the entry objected to")
     name = serializers.CharField(help_text="姓名，≤ 50")
-    identity = serializers.CharField(help_text="身份证号或职务，≤ 100；不公开")
+    identity = serializers.CharField(required=False, help_text="职务或身份（选填，不要身份证号），≤ 100；不公开")
     unit = serializers.CharField(help_text="工作单位，≤ 200")
     phone = serializers.CharField(help_text="联系电话：数字、+、-，7–20 位；不公开")
     email = serializers.EmailField(required=False, help_text="电子邮箱（可选），用于告知处理结果；不公开")
@@ -234,3 +368,10 @@ class PublicObjectionRequestSerializer(serializers.Serializer):
 
 class ReferenceSerializer(serializers.Serializer):
     reference = serializers.CharField()
+
+
+class RegisteredObjectionRequestSerializer(PublicObjectionRequestSerializer):
+    """An objection received by letter, fax, e-mail or visit, entered by CAST staff."""
+
+    channel = serializers.ChoiceField(choices=["letter", "fax", "email", "visit"], help_text="受理方式")
+    received_on = serializers.DateField(help_text="收到日期（公示期内，不晚于今天）")

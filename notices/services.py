@@ -13,6 +13,7 @@ Each public function takes keyword-only arguments; its docstring lists its side 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 import time
@@ -28,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import permissions as perms
-from accounts.models import Membership, OrgType, Role, User
+from accounts.models import Membership, Organization, OrgType, Role, User
 from workflows import hooks
 from workflows import services as workflow_services
 from workflows.audit import audit_append
@@ -37,6 +38,7 @@ from workflows.exceptions import (
     Busy,
     Contention,
     InvalidInput,
+    NotFound,
     TransitionBlocked,
     TransitionConflict,
     TransitionForbidden,
@@ -47,13 +49,24 @@ from workflows.models import Round, Verdict, WorkflowRecord
 from workflows.registry import get_record_model
 from workflows.selectors import visible_records
 
-from .forms import ObjectionForm, PublishInput, period_problem
+from .forms import (
+    CONTACT_FIELDS,
+    ContactsInput,
+    LookupInput,
+    ObjectionForm,
+    PublishInput,
+    RegisteredObjectionForm,
+    contacts_missing,
+    period_problem,
+)
 from .models import (
     ACTIVE_NOTICE_STATUSES,
+    OPEN_OBJECTION_STATUSES,
     PUBLISHABLE_NOTICE_STATUSES,
     NoticeEntry,
     NoticeStatus,
     Objection,
+    ObjectionChannel,
     ObjectionEvidence,
     ObjectionStatus,
     PublicNotice,
@@ -67,6 +80,7 @@ TITLE_MAX_LENGTH = 200
 INTRO_MAX_LENGTH = 5000
 OPINION_MAX_LENGTH = 5000
 REASON_MAX_LENGTH = 2000
+CONTENT_MAX_FINDINGS = 5000
 
 
 # At most this many objections from one client address within the window (seconds).
@@ -163,6 +177,64 @@ def _body_text(entries: list[NoticeEntry]) -> str:
 # -- notices ---------------------------------------------------------------------------------
 
 
+def _default_contacts(round_: Round) -> dict[str, str]:
+    """The 受理 block a new notice starts with: CAST as the accepting unit and the round's first
+    contact who gave a phone (staff change it on the notice before it goes public)."""
+    from accounts.models import Organization
+
+    root = Organization.objects.filter(type=OrgType.CAST, parent__isnull=True).values_list("name", flat=True).first()
+    contact = next((c for c in (round_.contacts or []) if isinstance(c, dict) and c.get("phone")), None) or {}
+    return {
+        "accepting_unit": root or "",
+        "contact_person": str(contact.get("name", ""))[:50],
+        "contact_phone": str(contact.get("phone", ""))[:50],
+        "contact_email": str(contact.get("email", ""))[:254],
+    }
+
+
+@retry_on_contention
+def notice_contacts_update(
+    *, notice: PublicNotice, actor: Any, data: dict[str, Any], client_ip: str | None = None
+) -> PublicNotice:
+    """CAST staff set where and how to object (受理单位, 联系人, 电话, 地址, 邮箱) on a notice that
+    is not closed (a phone that changes during the period is corrected on the public page).
+
+    Side effects, in order: refuses (403) anyone but CAST staff; InvalidInput listing every
+    problem of ``data`` (``forms.ContactsInput``; keys left out stay as they are); locks the
+    notice and refuses (409) a closed one; stores the values and appends the
+    "notice_contacts_changed" audit event of the notice with the values before and after.
+    """
+    _require_staff(actor, _("只有中国科协工作人员可以修改公示的受理信息"))
+    form = ContactsInput(data if isinstance(data, dict) else {}, partial=True)
+    problems = form.problems()
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        locked = PublicNotice.objects.select_for_update(of=("self",)).get(pk=notice.pk)
+        if locked.status == NoticeStatus.CLOSED:
+            raise TransitionConflict(_("公示已结束，不能再修改受理信息"))
+        before = {name: getattr(locked, name) for name in CONTACT_FIELDS}
+        for name, value in form.cleaned_data.items():
+            setattr(locked, name, value)
+        after = {name: getattr(locked, name) for name in CONTACT_FIELDS}
+        changes = {
+            name: {"before": before[name], "after": after[name]}
+            for name in CONTACT_FIELDS
+            if before[name] != after[name]
+        }
+        if changes:
+            locked.save(update_fields=list(changes))
+            _notice_audit(
+                locked,
+                action="notice_contacts_changed",
+                actor=actor,
+                from_status=locked.status,
+                data={"changes": changes},
+                client_ip=client_ip,
+            )
+    return locked
+
+
 @retry_on_contention
 def notice_create(
     *,
@@ -250,7 +322,7 @@ def notice_create(
             raise InvalidInput(errors)
 
         notice = PublicNotice.objects.create(
-            round=round, record_type=record_type, title=title, intro=intro, created_by=actor
+            round=round, record_type=record_type, title=title, intro=intro, created_by=actor, **_default_contacts(round)
         )
         entries = []
         for position, pk in enumerate(ids, start=1):
@@ -437,7 +509,7 @@ def _could_publish(record: WorkflowRecord, name: str, actor: Any) -> list[str]:
 def _schedule(locked: PublicNotice, *, day: Any, actor: Any, client_ip: str | None) -> PublicNotice:
     """Step 4 of ``notice_publish``: the notice (locked) will be published on ``day``."""
     _model, flow_class, _names = notice_flow(locked.record_type)
-    failures: list[str] = []
+    failures: list[str] = contacts_missing(locked)
     for entry, record in _entry_records(locked):
         if record is None:
             failures.append(_named(entry.public_title, [_("记录已不存在")]))
@@ -479,7 +551,7 @@ def _publish_now(locked: PublicNotice, *, actor: Any, client_ip: str | None) -> 
         "start": starts_on.isoformat(),
         "end": ends_on.isoformat(),
     }
-    failures: list[str] = []
+    failures: list[str] = contacts_missing(locked)
     for entry, record in _entry_records(locked):
         if record is None:
             failures.append(_named(entry.public_title, [_("记录已不存在")]))
@@ -691,52 +763,300 @@ def objection_file(
     problems = form.problems()
     if problems:
         raise InvalidInput(problems)
-    entry, checked, clean = form.entry, form.evidence, form.cleaned_data
-    assert entry is not None
-
     with transaction.atomic():
         locked = PublicNotice.objects.select_for_update().get(pk=notice.pk)
         period = period_problem(locked)
         if period:
             raise InvalidInput(period)
-        objection = Objection.objects.create(
-            notice=locked,
-            entry=entry,
-            reference=_new_reference(),
-            objector_name=clean["name"],
-            identity=clean["identity"],
-            unit=clean["unit"],
-            phone=clean["phone"],
-            email=clean["email"],
-            content=clean["content"],
-            client_ip=client_ip or None,
+        objection = _store_objection(locked, form, client_ip=client_ip)
+        cache.set(_rate_key(client_ip), [*_recent_filings(client_ip, now), now], OBJECTION_RATE_WINDOW)
+    return objection
+
+
+def _store_objection(
+    notice: PublicNotice, form: ObjectionForm, *, client_ip: str | None, registered_by: Any = None
+) -> Objection:
+    """Store a checked objection to the locked ``notice`` with its evidence, append its
+    "objection_filed" event on the record and tell CAST staff (steps 4–6 of
+    ``objection_file``; ``objection_register`` for one that came on paper)."""
+    entry, checked, clean = form.entry, form.evidence, form.cleaned_data
+    assert entry is not None
+    objection = Objection.objects.create(
+        notice=notice,
+        entry=entry,
+        reference=_new_reference(),
+        objector_name=clean["name"],
+        identity=clean.get("identity") or "",
+        unit=clean["unit"],
+        phone=clean["phone"],
+        email=clean["email"],
+        content=clean["content"],
+        client_ip=client_ip or None,
+        channel=clean.get("channel") or ObjectionChannel.ONLINE,
+        received_on=clean.get("received_on") or timezone.localdate(),
+        registered_by=registered_by,
+    )
+    record = lock_record(get_record_model(entry.record_type), entry.record_id)
+    for upload in checked:
+        evidence = ObjectionEvidence(
+            objection=objection,
+            original_name=upload.original_name,
+            size=upload.size,
+            sha256=upload.sha256,
+            content_type=upload.content_type,
         )
-        record = lock_record(get_record_model(entry.record_type), entry.record_id)
-        for upload in checked:
-            evidence = ObjectionEvidence(
-                objection=objection,
-                original_name=upload.original_name,
-                size=upload.size,
-                sha256=upload.sha256,
-                content_type=upload.content_type,
+        evidence.file.save(upload.original_name, ContentFile(upload.content), save=False)
+        evidence.save()
+    data = {"reference": objection.reference}
+    if registered_by is not None:
+        data.update(channel=objection.channel, received_on=objection.received_on.isoformat())
+    event = audit_append(
+        record_type=entry.record_type,
+        record_id=entry.record_id,
+        action="objection_filed",
+        actor=registered_by,
+        actor_org=_cast_code(registered_by) if registered_by is not None else "",
+        actor_role=Role.CAST_STAFF if registered_by is not None else "",
+        from_state=record.state,
+        to_state=record.state,
+        data=data,
+        revision_hash=record.current_revision_hash,
+        client_ip=client_ip,
+    )
+    hooks.record_event(
+        record=record, event=event, event_name="objection_filed", actor=registered_by, recipients=_cast_staff()
+    )
+    return objection
+
+
+@retry_on_contention
+def objection_register(
+    *, notice: PublicNotice, actor: Any, data: dict[str, Any], files: Iterable[Any] = (), client_ip: str | None = None
+) -> Objection:
+    """CAST staff enter an objection that came by letter, fax, e-mail or visit, with the day it
+    was received and the scan as evidence (``forms.RegisteredObjectionForm``: the public's
+    fields, ``channel`` and ``received_on`` within the notice period).
+
+    Side effects, in order: refuses (403) anyone but CAST staff; InvalidInput listing every
+    problem, nothing written; locks the notice, then as ``objection_file`` (the record's
+    "objection_filed" event names the channel, the day and the staff member who entered it).
+    No rate limit: staff enter what the post brought.
+    """
+    _require_staff(actor, _("只有中国科协工作人员可以登记异议"))
+    form = RegisteredObjectionForm(data if isinstance(data, dict) else {}, notice=notice, files=files)
+    problems = form.problems()
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        locked = PublicNotice.objects.select_for_update(of=("self",)).get(pk=notice.pk)
+        if locked.status != NoticeStatus.PUBLISHED:
+            raise TransitionConflict(_("该公示不在公示期内，不能登记异议"))
+        form.notice = locked
+        return _store_objection(locked, form, client_ip=client_ip, registered_by=actor)
+
+
+LOOKUP_RATE_LIMIT = 20
+
+
+def objection_lookup(*, reference: Any, phone: Any, client_ip: str | None = None) -> Objection:
+    """The objector looks up their objection by its reference and the phone they left (both
+    must match; a wrong pair is answered as not found, so references cannot be probed with a
+    phone nor phones with a reference). At most ``LOOKUP_RATE_LIMIT`` look-ups an hour from one
+    address (429). Reads only."""
+    now = time.time()
+    key = f"notices:lookups:{client_ip or 'unknown'}"
+    stamps = [t for t in (cache.get(key) or []) if t > now - OBJECTION_RATE_WINDOW]
+    if len(stamps) >= LOOKUP_RATE_LIMIT:
+        raise ObjectionRateLimited(_("同一网络地址一小时内最多查询 %(n)s 次，请稍后再试") % {"n": LOOKUP_RATE_LIMIT})
+    cache.set(key, [*stamps, now], OBJECTION_RATE_WINDOW)
+    form = LookupInput({"reference": reference, "phone": phone})
+    problems = form.problems()
+    if problems:
+        raise InvalidInput(problems)
+    digits = "".join(c for c in form.cleaned_data["phone"] if c.isdigit())
+    found = Objection.objects.select_related("notice", "entry").filter(reference=form.cleaned_data["reference"]).first()
+    if found is None or "".join(c for c in found.phone if c.isdigit()) != digits:
+        raise NotFound(_("未找到该受理编号，或联系电话与提交时填写的不一致"))
+    return found
+
+
+def _recommending_reviewers(org_id: int | None) -> list[User]:
+    memberships = Membership.objects.filter(role=Role.SOCIETY_REVIEWER, organization_id=org_id)
+    return list(User.objects.filter(pk__in=memberships.values("user_id"), is_active=True).order_by("pk"))
+
+
+VERIFY_DEFAULT_WORKING_DAYS = 5
+
+
+@retry_on_contention
+def objection_refer(
+    *, objection: Objection, actor: Any, request: Any, due: Any = None, client_ip: str | None = None
+) -> Objection:
+    """CAST staff ask the record's recommending unit to verify an objection (核查) by a due
+    date (default ``VERIFY_DEFAULT_WORKING_DAYS`` working days from today on the official
+    calendar), saying what to verify.
+
+    Side effects, in order: refuses (403) anyone but CAST staff; InvalidInput listing every
+    problem (the request text, the date: not before today, at most 60 days ahead); locks the
+    objection and refuses (409) one already decided; refuses (400) a record without a
+    recommending unit; sets it "verifying" with the unit, due date and request (a second
+    referral replaces the first's date and text and clears earlier findings); appends the
+    "objection_referred" event on the record; tells the unit's reviewers.
+    """
+    from workflows.calendar import notice_end
+
+    _require_staff(actor, _("只有中国科协工作人员可以发起核查"))
+    request_text = _text(request)
+    errors: list[str] = []
+    if not request_text:
+        errors.append(_("请填写核查要求"))
+    elif len(request_text) > REASON_MAX_LENGTH:
+        errors.append(_("核查要求不得超过 %(n)s 个字符") % {"n": REASON_MAX_LENGTH})
+    today = timezone.localdate()
+    day = None
+    if due in (None, ""):
+        day = notice_end(today, VERIFY_DEFAULT_WORKING_DAYS + 1, "working")
+    else:
+        try:
+            day = due if isinstance(due, dt.date) else dt.date.fromisoformat(str(due))
+        except ValueError:
+            errors.append(_("核查期限必须是日期（YYYY-MM-DD）"))
+        else:
+            if day < today:
+                errors.append(_("核查期限不得早于今天"))
+            elif day > today + dt.timedelta(days=60):
+                errors.append(_("核查期限不得晚于 60 天之后"))
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        locked = Objection.objects.select_for_update(of=("self",)).select_related("entry").get(pk=objection.pk)
+        if locked.status not in OPEN_OBJECTION_STATUSES:
+            raise TransitionConflict(
+                _("异议 %(ref)s 已处理（%(status)s）")
+                % {"ref": locked.reference, "status": locked.get_status_display()}
             )
-            evidence.file.save(upload.original_name, ContentFile(upload.content), save=False)
-            evidence.save()
+        entry = locked.entry
+        record = lock_record(get_record_model(entry.record_type), entry.record_id)
+        if record.recommending_unit_id is None:
+            raise InvalidInput(_("该记录没有推荐单位，无法发起核查"))
+        locked.status = ObjectionStatus.VERIFYING
+        locked.verify_org_id = record.recommending_unit_id
+        locked.verify_due = day
+        locked.verify_request = request_text
+        locked.verify_findings = ""
+        locked.verified_by = None
+        locked.verified_at = None
+        locked.verify_reminded_on = None
+        locked.save()
         event = audit_append(
             record_type=entry.record_type,
             record_id=entry.record_id,
-            action="objection_filed",
+            action="objection_referred",
+            actor=actor,
+            actor_org=_cast_code(actor),
+            actor_role=Role.CAST_STAFF,
             from_state=record.state,
             to_state=record.state,
-            data={"reference": objection.reference},
+            opinion=request_text,
+            data={"reference": locked.reference, "due": day.isoformat()},
             revision_hash=record.current_revision_hash,
             client_ip=client_ip,
         )
         hooks.record_event(
-            record=record, event=event, event_name="objection_filed", actor=None, recipients=_cast_staff()
+            record=record,
+            event=event,
+            event_name="objection_referred",
+            actor=actor,
+            recipients=_recommending_reviewers(record.recommending_unit_id),
         )
-        cache.set(_rate_key(client_ip), [*_recent_filings(client_ip, now), now], OBJECTION_RATE_WINDOW)
-    return objection
+    return locked
+
+
+@retry_on_contention
+def objection_verify(*, objection: Objection, actor: Any, findings: Any, client_ip: str | None = None) -> Objection:
+    """A reviewer of the unit asked to verify reports the findings (核查情况) to CAST.
+
+    Side effects, in order: InvalidInput without findings (or too long); locks the objection;
+    answers 404 unless it is being verified by a unit where the actor is a society reviewer
+    (ids are not probed); stores the findings, who and when (a later report replaces an earlier
+    one until CAST decides); appends the "objection_verified" event on the record; tells CAST
+    staff. The objection stays open until CAST decides.
+    """
+    text = _text(findings)
+    if not text:
+        raise InvalidInput(_("请填写核查情况"))
+    if len(text) > CONTENT_MAX_FINDINGS:
+        raise InvalidInput(_("核查情况不得超过 %(n)s 个字符") % {"n": CONTENT_MAX_FINDINGS})
+    with transaction.atomic():
+        locked = Objection.objects.select_for_update(of=("self",)).select_related("entry").get(pk=objection.pk)
+        if locked.status != ObjectionStatus.VERIFYING or not perms.has_role(
+            actor, Role.SOCIETY_REVIEWER, locked.verify_org_id
+        ):
+            raise NotFound(_("该异议不存在或不需要您核查"))
+        locked.verify_findings = text
+        locked.verified_by = actor
+        locked.verified_at = timezone.now()
+        locked.save(update_fields=["verify_findings", "verified_by", "verified_at"])
+        entry = locked.entry
+        record = lock_record(get_record_model(entry.record_type), entry.record_id)
+        org_code = Organization.objects.filter(pk=locked.verify_org_id).values_list("code", flat=True).first() or ""
+        event = audit_append(
+            record_type=entry.record_type,
+            record_id=entry.record_id,
+            action="objection_verified",
+            actor=actor,
+            actor_org=org_code,
+            actor_role=Role.SOCIETY_REVIEWER,
+            from_state=record.state,
+            to_state=record.state,
+            opinion=text,
+            data={"reference": locked.reference},
+            revision_hash=record.current_revision_hash,
+            client_ip=client_ip,
+        )
+        hooks.record_event(
+            record=record, event=event, event_name="objection_verified", actor=actor, recipients=_cast_staff()
+        )
+    return locked
+
+
+def objection_verify_reminders(*, today: Any = None) -> int:
+    """Remind the verifying unit's reviewers of each objection whose 核查 is due within a day
+    and has no findings yet, once per objection and due date (the beat task). Returns how many
+    were reminded."""
+    today = today or timezone.localdate()
+    due = Objection.objects.filter(
+        status=ObjectionStatus.VERIFYING,
+        verify_findings="",
+        verify_due__isnull=False,
+        verify_due__lte=today + dt.timedelta(days=1),
+    ).select_related("entry")
+    count = 0
+    for objection in due:
+        if objection.verify_reminded_on == objection.verify_due:
+            continue
+        with transaction.atomic():
+            locked = Objection.objects.select_for_update(of=("self",)).get(pk=objection.pk)
+            if (
+                locked.status != ObjectionStatus.VERIFYING
+                or locked.verify_findings
+                or locked.verify_reminded_on == locked.verify_due
+            ):
+                continue
+            locked.verify_reminded_on = locked.verify_due
+            locked.save(update_fields=["verify_reminded_on"])
+            hooks.tell(
+                message_key="objection_verify_due",
+                context={
+                    "title": objection.entry.public_title,
+                    "reference": locked.reference,
+                    "due": locked.verify_due.isoformat(),
+                },
+                dedup_base=f"objection-verify:{locked.reference}:{locked.verify_due.isoformat()}",
+                users=_recommending_reviewers(locked.verify_org_id),
+            )
+            count += 1
+    return count
 
 
 def _cast_staff() -> list[User]:
@@ -749,66 +1069,117 @@ def _applicants_of(record: WorkflowRecord) -> list[User]:
     return list(User.objects.filter(pk__in=memberships.values("user_id"), is_active=True).order_by("pk"))
 
 
-DECISIONS = {"uphold": ObjectionStatus.UPHELD, "dismiss": ObjectionStatus.DISMISSED}
+DECISIONS = {
+    "uphold": ObjectionStatus.UPHELD,
+    "partly": ObjectionStatus.PARTLY_UPHELD,
+    "dismiss": ObjectionStatus.DISMISSED,
+}
+DECISION_ACTIONS = {
+    "uphold": "objection_upheld",
+    "partly": "objection_partly_upheld",
+    "dismiss": "objection_dismissed",
+}
+PUBLIC_TITLE_MAX_LENGTH = 300
+PUBLIC_SUMMARY_MAX_LENGTH = 2000
 
 
 @retry_on_contention
 def objection_decide(
-    *, objection: Objection, decision: str, reason: str, actor: Any, client_ip: str | None = None
+    *,
+    objection: Objection,
+    decision: str,
+    reason: str,
+    actor: Any,
+    public_title: Any = None,
+    public_summary: Any = None,
+    client_ip: str | None = None,
 ) -> Objection:
-    """CAST staff decide an objection: uphold it (the record is revoked / disqualified) or
-    dismiss it, with a reason.
+    """CAST staff decide an objection, with a reason: 成立 (``uphold``: the candidate is
+    removed along the flow's uphold transition), 部分成立 (``partly``: the published text of
+    the entry is corrected — ``public_title`` and/or ``public_summary`` — and the candidate
+    continues) or 不成立 (``dismiss``).
 
     Side effects, in order:
     1. refuses with TransitionForbidden unless the actor is CAST staff, with InvalidInput on
-       a wrong decision or a missing reason, with TransitionConflict unless the objection
-       (locked) is still filed;
+       a wrong decision, a missing reason, or (partly) no corrected text or a text too long;
+       with TransitionConflict unless the objection (locked) is still open (filed or being
+       verified);
     2. stores the decision, the reason, who and when;
-    3. appends the "objection_upheld" / "objection_dismissed" audit event on the record;
-    4. on uphold, moves the record along its flow's uphold transition with the reason as the
+    3. partly: stores the entry's corrected text and rebuilds the notice's list text;
+    4. appends the "objection_upheld" / "objection_partly_upheld" / "objection_dismissed"
+       audit event on the record (partly: the entry text before and after);
+    5. on uphold, moves the record along its flow's uphold transition with the reason as the
        opinion (audit event and notifications); if it cannot move, nothing is kept. A record
        already removed by an earlier upheld objection is not moved again;
-    5. writes the outbox rows telling the record's applicants ("objection_decided");
-    6. on commit, e-mails the objector the reference, the decision and the reason, if they
+    6. writes the outbox rows telling the record's applicants ("objection_decided");
+    7. on commit, e-mails the objector the reference, the decision and the reason, if they
        gave an address.
     """
     _require_staff(actor, _("只有中国科协工作人员可以处理异议"))
     reason = _text(reason)
     errors: list[str] = []
     if decision not in DECISIONS:
-        errors.append(_("处理结论必须是 uphold（异议成立）或 dismiss（异议不成立）"))
+        errors.append(_("处理结论必须是 uphold（异议成立）、partly（异议部分成立）或 dismiss（异议不成立）"))
     if not reason:
         errors.append(_("请填写处理理由"))
     elif len(reason) > REASON_MAX_LENGTH:
         errors.append(_("处理理由不得超过 %(n)s 个字符") % {"n": REASON_MAX_LENGTH})
+    title = _text(public_title)
+    summary = _text(public_summary) if public_summary is not None else None
+    if decision == "partly":
+        if not title and summary is None:
+            errors.append(_("异议部分成立时，请填写更正后的公示名称或公示摘要"))
+        if len(title) > PUBLIC_TITLE_MAX_LENGTH:
+            errors.append(_("公示名称不得超过 %(n)s 个字符") % {"n": PUBLIC_TITLE_MAX_LENGTH})
+        if summary is not None and len(summary) > PUBLIC_SUMMARY_MAX_LENGTH:
+            errors.append(_("公示摘要不得超过 %(n)s 个字符") % {"n": PUBLIC_SUMMARY_MAX_LENGTH})
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        locked = Objection.objects.select_for_update().select_related("entry", "notice").get(pk=objection.pk)
-        if locked.status != ObjectionStatus.FILED:
+        locked = (
+            Objection.objects.select_for_update(of=("self",)).select_related("entry", "notice").get(pk=objection.pk)
+        )
+        if locked.status not in OPEN_OBJECTION_STATUSES:
             raise TransitionConflict(
                 _("异议 %(ref)s 已处理（%(status)s），不能重复处理")
                 % {"ref": locked.reference, "status": locked.get_status_display()}
             )
+        entry = locked.entry
+        data: dict[str, Any] = {"reference": locked.reference}
+        if decision == "partly":
+            # The notice first, then the entry: the list text is rebuilt from every entry.
+            notice = PublicNotice.objects.select_for_update(of=("self",)).get(pk=locked.notice_id)
+            entry = NoticeEntry.objects.select_for_update().get(pk=entry.pk)
+            before = {"public_title": entry.public_title, "public_summary": entry.public_summary}
+            if title:
+                entry.public_title = title
+            if summary is not None:
+                entry.public_summary = summary
+            after = {"public_title": entry.public_title, "public_summary": entry.public_summary}
+            if after == before:
+                raise InvalidInput(_("更正后的公示内容与原内容相同"))
+            entry.save(update_fields=["public_title", "public_summary"])
+            notice.body = _body_text(list(notice.entries.order_by("position")))
+            notice.save(update_fields=["body"])
+            data["correction"] = {"before": before, "after": after}
         locked.status = DECISIONS[decision]
         locked.decision_reason = reason
         locked.decided_by = actor
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
 
-        entry = locked.entry
         record = lock_record(get_record_model(entry.record_type), entry.record_id)
         event = audit_append(
             record_type=entry.record_type,
             record_id=entry.record_id,
-            action="objection_upheld" if decision == "uphold" else "objection_dismissed",
+            action=DECISION_ACTIONS[decision],
             actor=actor,
             actor_org=_cast_code(actor),
             actor_role=Role.CAST_STAFF,
             from_state=record.state,
             to_state=record.state,
             opinion=reason,
-            data={"reference": locked.reference},
+            data=data,
             revision_hash=record.current_revision_hash,
             client_ip=client_ip,
         )

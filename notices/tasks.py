@@ -51,3 +51,12 @@ def publish_scheduled_notice(notice_id: int) -> str:
     if result.just_published:
         return "published"
     return "failed" if result.status == NoticeStatus.SCHEDULED and result.schedule_problems else "skipped"
+
+
+@shared_task
+def remind_objection_verifications() -> int:
+    """Remind recommending units of the objections they are asked to verify (核查) whose due
+    date is within a day, once per objection and due date."""
+    from .services import objection_verify_reminders
+
+    return objection_verify_reminders()

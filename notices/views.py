@@ -26,9 +26,10 @@ from workflows.exceptions import WorkflowError
 from workflows.models import Round
 
 from . import forms, selectors, services
-from .models import PUBLISHABLE_NOTICE_STATUSES, NoticeStatus, ObjectionStatus
+from .models import PUBLISHABLE_NOTICE_STATUSES, NoticeStatus, ObjectionChannel, ObjectionStatus
 
 OBJECTION_FIELDS = ("entry", "name", "identity", "unit", "phone", "email", "content")
+REGISTERED_FIELDS = (*OBJECTION_FIELDS, "channel", "received_on")
 SESSION_REFERENCE = "notices_objection_reference"
 
 
@@ -106,6 +107,59 @@ def objection_filed(request: HttpRequest, pk: int) -> HttpResponse:
     if not reference:
         return redirect("notices:public-detail", pk=notice.pk)
     return render(request, "notices/objection_filed.html", {"notice": notice, "reference": reference})
+
+
+@require_http_methods(["GET", "POST"])
+def objection_lookup(request: HttpRequest) -> HttpResponse:
+    """The objector looks up their objection's progress by reference and phone (no login)."""
+    values = {"reference": request.POST.get("reference", ""), "phone": request.POST.get("phone", "")}
+    found, errors, status = None, [], 200
+    if request.method == "POST":
+        try:
+            found = services.objection_lookup(
+                reference=values["reference"], phone=values["phone"], client_ip=client_ip(request)
+            )
+        except WorkflowError as exc:
+            errors, status = exc.errors, exc.status_code
+    return render(
+        request,
+        "notices/objection_lookup.html",
+        {"values": values, "found": found, "errors": errors},
+        status=status,
+    )
+
+
+# -- recommending units: 核查 ----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def verifications(request: HttpRequest) -> HttpResponse:
+    """The objections the reviewer's unit is asked to verify; 404 for anyone who is not a
+    recommending unit's reviewer."""
+    if not perms.has_role(request.user, "society_reviewer"):
+        raise Http404
+    rows = list(selectors.verifications_for(user=request.user))
+    return render(request, "notices/verifications.html", {"rows": rows, "verifying": ObjectionStatus.VERIFYING})
+
+
+@login_required
+@require_POST
+def verification_report(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = selectors.get_verification_for(pk, user=request.user)
+    if objection is None:
+        raise Http404
+    _run(
+        request,
+        lambda: services.objection_verify(
+            objection=objection,
+            actor=request.user,
+            findings=request.POST.get("findings", ""),
+            client_ip=client_ip(request),
+        ),
+        _("核查情况已报送：%(ref)s") % {"ref": objection.reference},
+    )
+    return redirect("notices:verifications")
 
 
 # -- staff -----------------------------------------------------------------------------------
@@ -222,7 +276,13 @@ def manage_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_publish": notice.status in PUBLISHABLE_NOTICE_STATUSES and is_staff,
             "can_finish": notice.status == NoticeStatus.PUBLISHED and is_staff,
             "can_decide": is_staff,
-            "filed": ObjectionStatus.FILED,
+            "open_statuses": [ObjectionStatus.FILED, ObjectionStatus.VERIFYING],
+            "can_edit_contacts": is_staff and notice.status != NoticeStatus.CLOSED,
+            "can_register": is_staff and notice.status == NoticeStatus.PUBLISHED,
+            "channels": [c for c in ObjectionChannel.choices if c[0] != ObjectionChannel.ONLINE],
+            "contacts_missing": forms.contacts_missing(notice) if notice.status != NoticeStatus.CLOSED else [],
+            "entries_public": selectors.public_entries(notice),
+            "today": timezone.localdate(),
         },
     )
 
@@ -312,10 +372,65 @@ def manage_decide(request: HttpRequest, pk: int) -> HttpResponse:
             objection=objection,
             decision=request.POST.get("decision", ""),
             reason=request.POST.get("reason", ""),
+            public_title=request.POST.get("public_title", ""),
+            public_summary=request.POST.get("public_summary") if request.POST.get("public_summary") else None,
             actor=request.user,
             client_ip=client_ip(request),
         ),
         _("异议 %(ref)s 已处理") % {"ref": objection.reference},
+    )
+    return redirect("notices:manage-detail", pk=objection.notice_id)
+
+
+@staff_area
+@require_POST
+def manage_contacts(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice_or_404(pk, request.user)
+    _run(
+        request,
+        lambda: services.notice_contacts_update(
+            notice=notice,
+            actor=request.user,
+            data={name: request.POST.get(name, "") for name in forms.CONTACT_FIELDS},
+            client_ip=client_ip(request),
+        ),
+        _("受理信息已保存"),
+    )
+    return redirect("notices:manage-detail", pk=notice.pk)
+
+
+@staff_area
+@require_POST
+def manage_register(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice_or_404(pk, request.user)
+    _run(
+        request,
+        lambda: services.objection_register(
+            notice=notice,
+            actor=request.user,
+            data={name: request.POST.get(name, "") for name in REGISTERED_FIELDS},
+            files=request.FILES.getlist("evidence"),
+            client_ip=client_ip(request),
+        ),
+        _("异议已登记"),
+    )
+    return redirect("notices:manage-detail", pk=notice.pk)
+
+
+@staff_area
+@require_POST
+def manage_refer(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = _objection_or_404(pk, request.user)
+    _run(
+        request,
+        lambda: services.objection_refer(
+            objection=objection,
+            actor=request.user,
+            request=request.POST.get("request", ""),
+            due=request.POST.get("due") or None,
+            client_ip=client_ip(request),
+        ),
+        _("已请推荐单位核查异议 %(ref)s") % {"ref": objection.reference},
     )
     return redirect("notices:manage-detail", pk=objection.notice_id)
 

@@ -26,6 +26,9 @@ SUBJECTS: dict[str, Any] = {
     "notice_ended": gettext_lazy("【提醒】公示《%(title)s》已结束，可以发布结果"),
     "objection_filed": gettext_lazy("【异议】《%(title)s》收到异议"),
     "objection_decided": gettext_lazy("《%(title)s》的异议已处理"),
+    "objection_referred": gettext_lazy("【核查】请核查对《%(title)s》的异议"),
+    "objection_verified": gettext_lazy("【核查】《%(title)s》的异议核查情况已报送"),
+    "objection_verify_due": gettext_lazy("【提醒】对《%(title)s》的异议核查即将到期"),
     "bulk_job_finished": gettext_lazy("【批量操作】%(title)s：%(action)s"),
 }
 GENERIC_SUBJECT = gettext_lazy("%(title)s：%(action)s")

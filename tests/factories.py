@@ -28,6 +28,9 @@ class RoundFactory(factory.django.DjangoModelFactory):
     recommender_review_due = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=20))
     cast_review_due = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=30))
     notice_working_days = 5
+    contacts = factory.LazyFunction(
+        lambda: [{"name": "王芳", "purpose": "公示异议受理", "phone": "010-68571898", "email": "kjzyfw@cast.org.cn"}]
+    )
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):

@@ -44,6 +44,12 @@ class InvalidInput(WorkflowError):
     status_code = 400
 
 
+class NotFound(WorkflowError):
+    """What was asked for does not exist, or is not the caller's to see (404)."""
+
+    status_code = 404
+
+
 class Contention(WorkflowError):
     """Another write held what this one needed and the database gave up on one of them (a
     deadlock or a serialization failure), twice: nothing was changed (409)."""

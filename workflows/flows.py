@@ -444,7 +444,10 @@ ENGINE_ACTION_LABELS = {
     "attachment_removed": _("删除附件"),
     "score": _("专家评分"),
     "objection_filed": _("收到异议"),
+    "objection_referred": _("异议转推荐单位核查"),
+    "objection_verified": _("推荐单位报送核查情况"),
     "objection_dismissed": _("异议不成立"),
+    "objection_partly_upheld": _("异议部分成立（更正公示内容）"),
     "objection_upheld": _("异议成立"),
 }
 

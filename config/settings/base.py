@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE = {
     "daily-digests": {"task": "notifications.tasks.send_digests", "schedule": crontab(hour=17, minute=30)},
     # Scheduled notices (定时发布) go public on their day: the first run after midnight.
     "publish-scheduled-notices": {"task": "notices.tasks.publish_due_notices", "schedule": crontab(minute="*/10")},
+    # 核查 of objections due within a day: the verifying unit's reviewers are reminded once.
+    "remind-objection-verifications": {
+        "task": "notices.tasks.remind_objection_verifications",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
 # An overdue task escalates to the unit's reviewers and CAST staff this many days after its due date.
 ASSIGNMENT_ESCALATION_DAYS = int(os.environ.get("ASSIGNMENT_ESCALATION_DAYS", "3"))

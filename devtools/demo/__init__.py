@@ -9,6 +9,13 @@ from collections.abc import Callable
 
 SEEDERS: dict[str, Callable[[], int]] = {}
 
+# The contacts every demo round names (guides and 公示 carry them; a notice takes the first with
+# a phone as where objections go).
+DEMO_CONTACTS = [
+    {"name": "王芳", "purpose": "公示异议受理", "phone": "010-68571898", "email": "kjzyfw@cast.org.cn"},
+    {"name": "李明", "purpose": "系统技术支持", "phone": "010-68571899", "email": "support@cast.org.cn"},
+]
+
 
 def register(label: str, seeder: Callable[[], int]) -> None:
     SEEDERS[label] = seeder

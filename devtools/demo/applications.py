@@ -33,6 +33,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from devtools.demo import DEMO_CONTACTS
+
 logger = logging.getLogger(__name__)
 
 # A tiny valid PDF: the sealed application form and the recommending unit's sealed opinion.
@@ -758,6 +760,7 @@ def _rounds() -> dict[str, Any]:
             "recommender_review_due": now + dt.timedelta(days=90),
             "cast_review_due": now + dt.timedelta(days=150),
             "notice_working_days": 5,
+            "contacts": DEMO_CONTACTS,
         },
     )
 
@@ -774,6 +777,7 @@ def _rounds() -> dict[str, Any]:
             "recommender_review_due": at(5, 31, 17),
             "cast_review_due": at(9, 30, 17),
             "notice_working_days": 5,
+            "contacts": DEMO_CONTACTS,
         },
     )
     for round_ in (current, previous):

@@ -39,6 +39,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from devtools.demo import DEMO_CONTACTS
 from nominations.flows import NO_VIOLATION_STATEMENT
 
 logger = logging.getLogger(__name__)
@@ -575,6 +576,7 @@ def _rounds() -> dict[str, Any]:
             "recommender_review_due": now + dt.timedelta(days=90),
             "cast_review_due": now + dt.timedelta(days=150),
             "notice_working_days": 5,
+            "contacts": DEMO_CONTACTS,
         },
     )
 
@@ -591,6 +593,7 @@ def _rounds() -> dict[str, Any]:
             "recommender_review_due": at(6, 30, 17),
             "cast_review_due": at(10, 31, 17),
             "notice_working_days": 5,
+            "contacts": DEMO_CONTACTS,
             "settings": PREVIOUS_SETTINGS,
         },
     )

@@ -366,7 +366,7 @@ class Seeder:
         checkpoints), published (their publish transition). ``closed`` groups are finished in
         the finish phase; the others stay published with their period over."""
         from notices.models import NoticeEntry, NoticeStatus, PublicNotice
-        from notices.services import NOTICE_RECORD_TYPE, _body_text, _public_text
+        from notices.services import NOTICE_RECORD_TYPE, _body_text, _default_contacts, _public_text
 
         self.notice_rows: list[tuple[Any, list[Any], bool]] = []
         batches = [(chunk, closed) for plans, closed in groups for chunk in _chunks(plans, NOTICE_BATCH)]
@@ -386,6 +386,7 @@ class Seeder:
                 status=NoticeStatus.PUBLISHED,
                 created_by=chunk[0].staff,
                 created_at=created_at,
+                **_default_contacts(self.round),
             )
             entries = []
             for position, p in enumerate(chunk, start=1):

@@ -528,6 +528,8 @@ class NominationSeeder(Seeder):
                 phone=texts.mobile(rng),
                 email="",
                 content=OBJECTION[0],
+                channel="online",
+                received_on=timezone.localdate(filed_at),
                 status=ObjectionStatus.UPHELD,
                 decision_reason=OBJECTION[1],
                 decided_by=p.staff,

@@ -30,6 +30,7 @@ class TableDocumentData:
     landscape: bool = False
     subject: str = ""
     header_lines: tuple[str, ...] = field(default_factory=tuple)  # left-aligned facts above the table
+    after_lines: tuple[str, ...] = field(default_factory=tuple)  # left-aligned text below the table
 
 
 def render_table_document(data: TableDocumentData, *, font_path: str | None = None) -> bytes:
@@ -54,6 +55,9 @@ def render_table_document(data: TableDocumentData, *, font_path: str | None = No
         story.append(table(rows, widths, font=font, aligns=tuple(c.align for c in data.columns)))
     else:
         story.append(text((data.empty_text, "body"), font=font))
+    if data.after_lines:
+        story.append(Spacer(1, 4 * mm))
+        story.append(text(*[(line, "body") for line in data.after_lines], font=font))
     if data.closing:
         story.append(Spacer(1, 12 * mm))
         story.append(text(*[(line, "right") for line in data.closing], font=font))

@@ -294,7 +294,7 @@ def test_nomination_shortlisted_noticed_and_objected_to_by_the_public(people, us
     public.shot("public-notice", english=True)
     ppage.get_by_label("异议对象（必填）", exact=True).select_option(label=f"1. {nominee}")
     ppage.get_by_label("姓名（必填）", exact=True).fill(OBJECTOR["name"])
-    ppage.get_by_label("身份（身份证号或职务，必填，不公开）", exact=True).fill(OBJECTOR["identity"])
+    ppage.get_by_label("职务或身份（选填，不公开）", exact=True).fill(OBJECTOR["identity"])
     ppage.get_by_label("工作单位（必填）", exact=True).fill(OBJECTOR["unit"])
     ppage.get_by_label("联系电话（必填，不公开）", exact=True).fill(OBJECTOR["phone"])
     ppage.get_by_label(re.compile("^电子邮箱")).fill(OBJECTOR["email"])

@@ -457,7 +457,24 @@ def test_the_public_sees_only_the_published_summary(users, public_world):
     detail = anonymous.get(f"/api/v1/public/notices/{notice['id']}/")
     assert detail.status_code == 200
     body = detail.json()
-    assert sorted(body) == ["body", "ends_on", "entries", "id", "intro", "starts_on", "status", "status_label", "title"]
+    assert sorted(body) == [
+        "accepting_unit",
+        "body",
+        "contact_address",
+        "contact_email",
+        "contact_person",
+        "contact_phone",
+        "ends_on",
+        "entries",
+        "id",
+        "intro",
+        "phase",
+        "phase_label",
+        "starts_on",
+        "status",
+        "status_label",
+        "title",
+    ]
     assert [(e["title"], sorted(e)) for e in body["entries"]] == [
         ("公示志愿者甲", ["id", "position", "summary", "title"]),
         ("公示服务队乙", ["id", "position", "summary", "title"]),

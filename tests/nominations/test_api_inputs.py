@@ -452,7 +452,6 @@ def test_the_public_objection_form_refuses_bad_input_and_stores_nothing(users, p
     missing = [
         "请选择异议对象（公示名单中的一项）",
         "请填写姓名",
-        "请填写身份（身份证号或职务）",
         "请填写工作单位",
         "请填写联系电话",
         "请填写异议内容",
@@ -551,7 +550,7 @@ def test_objections_only_during_the_period_and_decisions_need_reasons(users, pub
     )
     assert errors(response) == (
         400,
-        ["处理结论必须是 uphold（异议成立）或 dismiss（异议不成立）", "请填写处理理由"],
+        ["处理结论必须是 uphold（异议成立）、partly（异议部分成立）或 dismiss（异议不成立）", "请填写处理理由"],
     )
     response = as_(users, "content_cast").post(
         f"/api/v1/objections/{objection.pk}/decide/", {"decision": "uphold", "reason": "成立"}, format="json"

@@ -156,7 +156,6 @@ def test_the_public_objection_endpoint_refuses_bad_input(users, world):
     response = public.post(url, {"entry": entry.pk, "name": "张三"}, format="multipart")
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        "请填写身份（身份证号或职务）",
         "请填写工作单位",
         "请填写联系电话",
         "请填写异议内容",
@@ -188,7 +187,30 @@ def test_the_public_reads_published_notices_only_and_only_public_fields(users, w
     listing = public.get("/api/v1/public/notices/").json()
     assert [n["title"] for n in listing["results"]] == ["2026年度拟立项项目公示"]
     detail = public.get(f"/api/v1/public/notices/{notice.pk}/").json()
-    assert set(detail) == {"id", "title", "intro", "body", "status", "status_label", "starts_on", "ends_on", "entries"}
+    assert set(detail) == {
+        "id",
+        "title",
+        "intro",
+        "body",
+        "status",
+        "status_label",
+        "phase",
+        "phase_label",
+        "starts_on",
+        "ends_on",
+        "accepting_unit",
+        "contact_person",
+        "contact_phone",
+        "contact_address",
+        "contact_email",
+        "entries",
+    }
+    assert (detail["phase"], detail["accepting_unit"], detail["contact_person"], detail["contact_phone"]) == (
+        "published",
+        "中国科协",
+        "王芳",
+        "010-68571898",
+    )
     assert detail["entries"] == [
         {"id": notice.entries.get().pk, "position": 1, "title": "甲项目", "summary": "中国水产学会科普工作委员会"}
     ]

@@ -128,7 +128,6 @@ def test_missing_fields_are_all_listed_and_nothing_is_written(setup):
     assert exc.value.errors == [
         "请选择异议对象（公示名单中的一项）",
         "请填写姓名",
-        "请填写身份（身份证号或职务）",
         "请填写工作单位",
         "请填写联系电话",
         "请填写异议内容",
@@ -152,7 +151,7 @@ def test_formats_and_lengths(setup):
     assert exc.value.errors == [
         "请选择异议对象（公示名单中的一项）",
         "姓名不得超过 50 个字符",
-        "身份不得超过 100 个字符",
+        "职务或身份不得超过 100 个字符",
         "工作单位不得超过 200 个字符",
         "联系电话只能包含数字、“+”和“-”，长度为 7 至 20 位",
         "电子邮箱格式不正确",
@@ -341,7 +340,10 @@ def test_decide_refusals(users, setup):
         assert exc.value.errors == ["只有中国科协工作人员可以处理异议"]
     with pytest.raises(InvalidInput) as exc:
         services.objection_decide(objection=objection, decision="maybe", reason="  ", actor=users["cast_staff"])
-    assert exc.value.errors == ["处理结论必须是 uphold（异议成立）或 dismiss（异议不成立）", "请填写处理理由"]
+    assert exc.value.errors == [
+        "处理结论必须是 uphold（异议成立）、partly（异议部分成立）或 dismiss（异议不成立）",
+        "请填写处理理由",
+    ]
     with pytest.raises(InvalidInput) as exc:
         services.objection_decide(
             objection=objection, decision="dismiss", reason="理" * 2001, actor=users["cast_staff"]

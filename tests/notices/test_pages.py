@@ -102,7 +102,7 @@ def test_the_public_notice_shows_public_fields_only(client, world):
     for field_id, label in [
         ("obj-entry", "异议对象（必填）"),
         ("obj-name", "姓名（必填）"),
-        ("obj-identity", "身份（身份证号或职务，必填，不公开）"),
+        ("obj-identity", "职务或身份（选填，不公开）"),
         ("obj-unit", "工作单位（必填）"),
         ("obj-phone", "联系电话（必填，不公开）"),
         ("obj-email", "电子邮箱（选填，用于告知处理结果，不公开）"),

@@ -130,6 +130,7 @@ def fill(route: Route, world: dict[str, Any], record: Any = None) -> list[dict[s
             objects = {
                 "notices": "notice",
                 "objections": "objection",
+                "verifications": "objection",
                 "batches": "batch",
                 "jobs": "job",
                 "rounds": "round",

@@ -134,8 +134,10 @@ def api_targets(world: dict[str, Any]) -> list[tuple[str, str, bool]]:
 
 def test_session_authenticated_api_writes_need_the_token(users, world):
     targets = api_targets(world)
+    # The public's two endpoints take no session (nothing to forge): filing and looking up.
     assert {url for _m, url, session in targets if not session} == {
-        f"/api/v1/public/notices/{world['notice']}/objections/"
+        f"/api/v1/public/notices/{world['notice']}/objections/",
+        "/api/v1/public/objections/lookup/",
     }
     assert len(targets) >= 20
     before = snapshot()

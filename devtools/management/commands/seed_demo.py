@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization, OrgType, Role, User
 from accounts.services import recompute_recommending_units
-from devtools.demo import seeders
+from devtools.demo import DEMO_CONTACTS, seeders
 from workflows.models import Round, RoundKind, SensitiveTerm, Severity
 
 ORGANIZATIONS = [
@@ -120,13 +120,13 @@ class Command(BaseCommand):
             year=year,
             kind=RoundKind.APPLICATION,
             title=f"{year}年度科技志愿服务“智惠行动”项目",
-            defaults={**windows, "notice_working_days": 5},
+            defaults={**windows, "notice_working_days": 5, "contacts": DEMO_CONTACTS},
         )
         Round.objects.get_or_create(
             year=year,
             kind=RoundKind.SELECTION,
             title=f"{year}年度科技志愿服务“四个十佳”评选",
-            defaults={**windows, "notice_working_days": 5},
+            defaults={**windows, "notice_working_days": 5, "contacts": DEMO_CONTACTS},
         )
         for term, category, severity, exceptions in DEMO_TERMS:
             SensitiveTerm.objects.get_or_create(

@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from applications.models import Application
+from devtools.demo import DEMO_CONTACTS
 from devtools.scale.applications import STATE_WEIGHTS as APPLICATION_STATES
 from devtools.scale.applications import ApplicationSeeder
 from devtools.scale.bulk import Chain, Inserter, explicit_timestamps
@@ -231,7 +232,9 @@ def _round(title: str, year: int, kind: str, now: Any) -> Round:
         Round.objects.filter(pk=round_.pk).update(**round_windows(now))
         round_.refresh_from_db()
     else:
-        round_ = Round.objects.create(year=year, kind=kind, title=title, notice_working_days=5, **round_windows(now))
+        round_ = Round.objects.create(
+            year=year, kind=kind, title=title, notice_working_days=5, contacts=DEMO_CONTACTS, **round_windows(now)
+        )
     if kind == RoundKind.APPLICATION:
         from applications.services import subprojects_ensure_defaults
 
