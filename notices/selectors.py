@@ -193,21 +193,43 @@ def get_verification_for(pk: Any, *, user: Any) -> Objection | None:
     return verifications_for(user=user).filter(pk=pk).first()
 
 
-def notice_candidates(*, user: Any) -> list[tuple[str, list[WorkflowRecord]]]:
-    """Per record type, the visible records waiting to be put on a notice: in the source state
-    of their flow's publish transition and on no active notice."""
-    result = []
-    for label, model in notice_record_types().items():
-        sources = publish_sources(model.flow_class)
-        listed = NoticeEntry.objects.filter(record_type=label, notice__status__in=ACTIVE_NOTICE_STATUSES).values(
-            "record_id"
-        )
-        records = list(
-            workflow_selectors.visible_records(model, user=user)
-            .filter(state__in=sources)
-            .exclude(pk__in=listed)
-            .select_related("organization", "round")
-            .order_by("pk")
-        )
-        result.append((label, records))
-    return result
+def candidate_rows(*, user: Any, record_type: str, round_id: int | None, q: str = "") -> list[WorkflowRecord]:
+    """The records of one type and round that the user may put on a notice (in the source
+    state of the publish transition, on no active notice), filtered by name or unit."""
+    model = notice_record_types().get(record_type)
+    if model is None or round_id is None:
+        return []
+    sources = publish_sources(model.flow_class)
+    listed = NoticeEntry.objects.filter(record_type=record_type, notice__status__in=ACTIVE_NOTICE_STATUSES).values(
+        "record_id"
+    )
+    qs = (
+        workflow_selectors.visible_records(model, user=user)
+        .filter(state__in=sources, round_id=round_id)
+        .exclude(pk__in=listed)
+        .select_related("organization", "round")
+    )
+    if q:
+        from workflows.registry import record_type_of
+
+        declaration = record_type_of(model)
+        found = Q(organization__name__icontains=q)
+        if declaration is not None:
+            found |= Q(**{f"{declaration.name_field}__icontains": q})
+        qs = qs.filter(found)
+    return list(qs.order_by("state", "pk"))
+
+
+def default_notice_title(record_type: str, round_: Any) -> str:
+    """ "关于…的公示": the round and what its records are waiting for (拟立项, 拟入选)."""
+    from django.utils.translation import gettext as _
+
+    model = notice_record_types().get(record_type)
+    if model is None or round_ is None:
+        return ""
+    from .transitions import publish_names
+
+    # The first publish transition is the notice's own (nominations' second is 递补).
+    first = model.flow_class.all_transitions().get(publish_names(model.flow_class)[0], [])
+    what = model.flow_class.state_label(first[0].source) if first else ""
+    return _("关于%(round)s%(what)s名单的公示") % {"round": round_.title, "what": what}

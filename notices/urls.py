@@ -11,6 +11,7 @@ urlpatterns = [
     path("manage/verifications/", views.verifications, name="verifications"),
     path("manage/verifications/<int:pk>/report/", views.verification_report, name="verification-report"),
     path("manage/notices/", views.manage_list, name="manage-list"),
+    path("manage/notices/new/", views.manage_new, name="manage-new"),
     path("manage/notices/<int:pk>/contacts/", views.manage_contacts, name="manage-contacts"),
     path("manage/notices/<int:pk>/objections/", views.manage_register, name="manage-register"),
     path("manage/objections/<int:pk>/refer/", views.manage_refer, name="manage-refer"),

@@ -193,7 +193,7 @@ def _parse_ids(text: str) -> tuple[list[int], list[str]]:
     return ids, errors
 
 
-def _manage_list_context(request: HttpRequest, values: dict[str, str]) -> dict[str, Any]:
+def _manage_list_context(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     is_staff = perms.is_cast_staff(user)
     qs = selectors.notices_for(user=user)
@@ -210,10 +210,6 @@ def _manage_list_context(request: HttpRequest, values: dict[str, str]) -> dict[s
         "filters": {"status": status, "q": q},
         "statuses": NoticeStatus.choices,
         "is_staff": is_staff,
-        "candidates": selectors.notice_candidates(user=user) if is_staff else [],
-        "record_types": list(selectors.notice_record_types()),
-        "rounds": list(Round.objects.order_by("-year", "kind", "pk")),
-        "values": values,
     }
 
 
@@ -221,9 +217,10 @@ def _manage_list_context(request: HttpRequest, values: dict[str, str]) -> dict[s
 @require_http_methods(["GET", "POST"])
 def manage_list(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return render(request, "notices/manage_list.html", _manage_list_context(request, {}))
+        return render(request, "notices/manage_list.html", _manage_list_context(request))
     values = {name: request.POST.get(name, "") for name in ("round", "record_type", "record_ids", "title", "intro")}
-    ids, id_errors = _parse_ids(values["record_ids"])
+    picked = request.POST.getlist("records")
+    ids, id_errors = _parse_ids(",".join([*picked, values["record_ids"]]))
     round_id = parse_id(values["round"])
     round_obj = Round.objects.filter(pk=round_id).first() if round_id is not None else None
     try:
@@ -241,11 +238,58 @@ def manage_list(request: HttpRequest) -> HttpResponse:
     except WorkflowError as exc:
         for error in exc.errors:
             messages.error(request, error)
-        return render(
-            request, "notices/manage_list.html", _manage_list_context(request, values), status=exc.status_code
-        )
+        context = _picker_context(request, values["record_type"], values["round"], "", set(ids), values)
+        return render(request, "notices/manage_new.html", context, status=exc.status_code)
     messages.success(request, _("公示草稿已创建，请中国科协内容审核员审核"))
     return redirect("notices:manage-detail", pk=notice.pk)
+
+
+def _picker_context(
+    request: HttpRequest, record_type: str, round_value: str, q: str, checked: set[int] | None, values: dict[str, str]
+) -> dict[str, Any]:
+    from workflows.registry import record_type_of
+
+    types = selectors.notice_record_types()
+    if record_type not in types:
+        record_type = next(iter(types), "")
+    declaration = record_type_of(record_type)
+    kind = declaration.round_kind if declaration is not None else None
+    rounds = list(Round.objects.filter(**({"kind": kind} if kind else {})).order_by("-year", "-pk"))
+    round_id = parse_id(round_value)
+    round_ = next((r for r in rounds if r.pk == round_id), rounds[0] if rounds else None)
+    rows = selectors.candidate_rows(
+        user=request.user, record_type=record_type, round_id=round_.pk if round_ else None, q=q
+    )
+    return {
+        "types": [(label, record_type_of(label).title if record_type_of(label) else label) for label in types],
+        "record_type": record_type,
+        "rounds": rounds,
+        "round": round_,
+        "q": q,
+        "rows": rows,
+        # Everything found is ticked at first: a notice usually lists all of a round's 拟立项.
+        "checked": checked if checked is not None else {r.pk for r in rows},
+        "title": values.get("title") or selectors.default_notice_title(record_type, round_),
+        "intro": values.get("intro", ""),
+    }
+
+
+@staff_area
+@require_GET
+def manage_new(request: HttpRequest) -> HttpResponse:
+    """Pick a notice's records from the round's candidates (checkboxes, filtered), with the
+    default title "关于…的公示"; the form posts to ``manage_list``. CAST staff only."""
+    if not perms.is_cast_staff(request.user):
+        raise Http404
+    context = _picker_context(
+        request,
+        request.GET.get("record_type", ""),
+        request.GET.get("round", ""),
+        request.GET.get("q", "").strip(),
+        None,
+        {},
+    )
+    return render(request, "notices/manage_new.html", context)
 
 
 def _notice_or_404(pk: int, user: Any) -> Any:

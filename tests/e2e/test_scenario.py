@@ -254,9 +254,16 @@ def test_nomination_shortlisted_noticed_and_objected_to_by_the_public(people, us
     page = staff.page
     page.get_by_role("navigation").get_by_role("link", name="公示管理", exact=True).first.click()
     staff.shot("notices-manage", english=True)
-    page.get_by_label("批次", exact=True).select_option(str(round_.pk))
+    page.get_by_role("link", name="新建公示", exact=True).click()
     page.get_by_label("记录类型", exact=True).select_option("nominations.nomination")
-    page.get_by_label("记录编号（以逗号分隔）", exact=True).fill(str(nid))
+    page.get_by_role("button", name="筛选", exact=True).click()
+    page.get_by_label("批次", exact=True).select_option(str(round_.pk))
+    page.get_by_role("button", name="筛选", exact=True).click()
+    # Every candidate of the round is ticked at first; this notice lists one.
+    for box in page.locator('input[name="records"]').all():
+        box.set_checked(box.get_attribute("value") == str(nid))
+    expect(page.get_by_label("公示标题", exact=True)).to_have_value(f"关于{round_.title}拟入选名单的公示")
+    staff.shot("notice-new")
     page.get_by_label("公示标题", exact=True).fill(title)
     page.get_by_label("公示说明", exact=True).fill("经专家评审，现将拟入选名单予以公示。")
     page.get_by_role("button", name="创建公示草稿").click()

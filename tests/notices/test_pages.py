@@ -309,13 +309,23 @@ def test_cast_staff_run_a_notice_through_the_pages(client, users, orgs, open_rou
     b = bulletin(users, orgs, open_round, title="乙项目", org="GD-FISH")
     client.force_login(users["cast_staff"])
     listing = page(client.get("/public/manage/notices/"))
-    assert f'<td>{a.pk}</td><td><a href="/workflow/testapp.bulletin/{a.pk}/">甲项目</a></td>' in listing
+    assert '<a class="button" href="/public/manage/notices/new/">新建公示</a>' in listing
+    picker = page(client.get(f"/public/manage/notices/new/?record_type=testapp.bulletin&round={open_round.pk}"))
+    for pk in (a.pk, b.pk):
+        assert f'<input type="checkbox" id="rec-{pk}" name="records" value="{pk}" checked>' in picker
+    assert f'value="关于{open_round.title}拟立项名单的公示"' in picker
+    assert "可列入公示的记录（2 条）" in picker
+    filtered = page(
+        client.get(f"/public/manage/notices/new/?record_type=testapp.bulletin&round={open_round.pk}&q=广东省水产学会")
+    )
+    assert f'id="rec-{b.pk}"' in filtered and f'id="rec-{a.pk}"' not in filtered
     response = client.post(
         "/public/manage/notices/",
         {
+            "picker": "1",
             "round": str(open_round.pk),
             "record_type": "testapp.bulletin",
-            "record_ids": f"{a.pk}，{b.pk}",
+            "records": [str(a.pk), str(b.pk)],
             "title": "页面创建的公示",
             "intro": "请监督。",
         },
@@ -380,8 +390,21 @@ def test_the_create_form_reports_every_problem_and_keeps_the_values(client, user
     assert response.status_code == 400
     assert "请填写公示标题" in html
     assert "《甲项目》：当前状态为“公示中”，只有“拟立项”的记录可以列入公示；已在公示“智惠行动拟立项项目公示”中" in html
-    assert f'value="{world.a.pk}"' in html
+    # The picker comes back with the round's candidates and the default title.
+    assert "<h1>新建公示</h1>" in html and f'value="关于{open_round.title}拟立项名单的公示"' in html
     assert PublicNotice.objects.count() == 2
+    response = client.post(
+        "/public/manage/notices/",
+        {
+            "picker": "1",
+            "round": str(open_round.pk),
+            "record_type": "testapp.bulletin",
+            "records": [],
+            "title": "空名单",
+        },
+    )
+    assert response.status_code == 400 and "请至少选择一条记录" in page(response)
+    assert 'value="空名单"' in page(response)
 
 
 def test_evidence_downloads_as_an_attachment_for_staff(client, users, world, objection):

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from notices import selectors
+from tests.conftest import make_round
 from tests.notices.helpers import bulletin, draft_notice, file_objection, published_notice, reviewed_notice
 
 
@@ -69,7 +70,22 @@ def test_counts_and_candidates(users, orgs, open_round, three):
     waiting = bulletin(users, orgs, open_round, title="待列入")
     bulletin(users, orgs, open_round, title="草稿", state="draft")
     # Other record types (applications, nominations) may declare notices too: look at ours.
-    assert dict(selectors.notice_candidates(user=users["cast_staff"]))["testapp.bulletin"] == [waiting]
-    assert dict(selectors.notice_candidates(user=users["applicant_gd_fish"]))["testapp.bulletin"] == []
+    other_round = make_round()
+    bulletin(users, orgs, other_round, title="另一批次")
+    rows = selectors.candidate_rows(user=users["cast_staff"], record_type="testapp.bulletin", round_id=open_round.pk)
+    assert rows == [waiting]
+    assert (
+        selectors.candidate_rows(
+            user=users["cast_staff"], record_type="testapp.bulletin", round_id=open_round.pk, q="测试单位"
+        )
+        == []
+    )
+    assert (
+        selectors.candidate_rows(
+            user=users["applicant_gd_fish"], record_type="testapp.bulletin", round_id=open_round.pk
+        )
+        == []
+    )
+    assert selectors.default_notice_title("testapp.bulletin", open_round) == f"关于{open_round.title}拟立项名单的公示"
     assert "testapp.bulletin" in selectors.notice_record_types()
     assert "testapp.dossier" not in selectors.notice_record_types()
