@@ -69,14 +69,15 @@ def attached(kind: str, message: Any, doc: str = "") -> Any:
 def quota(
     *,
     group: str,
-    limit: Callable[[Any], int],
+    limit: Callable[[Any], int | None],
     states: Iterable[str],
     message: Callable[[Any, int], str],
     doc: str = "",
 ) -> Any:
     """The recommending unit has a place left in its quota for the record's group of the round
     (a sub-project, a category): fewer than ``limit(record)`` of its records of the group are in
-    ``states``. Counted: two recommendations of the unit's group take turns (one scope lock)."""
+    ``states`` (``limit`` None: no quota). Counted: two recommendations of the unit's group take
+    turns (one scope lock)."""
     from .flows import counted
 
     held = tuple(states)
@@ -90,6 +91,8 @@ def quota(
     def check(flow: Any, ctx: Any) -> Iterable[str]:
         record = flow.record
         allowed = limit(record)
+        if allowed is None:  # the round sets no quota for the group
+            return
         used = (
             type(record)
             .objects.filter(

@@ -372,14 +372,16 @@ def test_the_same_project_name_from_two_units_is_shown_at_formal_review(users, r
     csf = application_in(users, round_id, "recommended", "applicant_csf_br1", name=name)
     xuwen = application_in(users, round_id, "recommended", "applicant_xuwen", name=name)
     before = snapshot(csf), snapshot(xuwen)
+    # Flagged, not refused: passing without an opinion lists every suspected duplicate.
     assert refused(act(users, "cast_staff", csf, "pass_formal_review", opinion="")) == [
-        f"疑似多头申报：与《{name}》（徐闻县科协，状态：已推荐（待中国科协审核））重复，请先处理"
+        f"疑似多头申报：与《{name}》（徐闻县科协，状态：已推荐（待中国科协审核）；项目名称相同）相似，通过形式审查须填写意见"
     ]
     assert refused(act(users, "cast_staff", xuwen, "pass_formal_review", opinion="")) == [
-        f"疑似多头申报：与《{name}》（中国水产学会科普工作委员会，状态：已推荐（待中国科协审核））重复，请先处理"
+        f"疑似多头申报：与《{name}》（中国水产学会科普工作委员会，状态：已推荐（待中国科协审核）；项目名称相同）相似，"
+        "通过形式审查须填写意见"
     ]
     assert (snapshot(csf), snapshot(xuwen)) == before
-    # Resolved by rejecting one of them, the other passes.
+    # Resolved by rejecting one of them, the other passes without a word.
     ok(act(users, "cast_staff", xuwen, "reject_formal_review", opinion="与其他单位项目重复（多头申报）。"))
     assert ok(act(users, "cast_staff", csf, "pass_formal_review", opinion=""))["state"] == "expert_review"
 

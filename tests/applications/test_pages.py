@@ -399,7 +399,10 @@ def test_assign_score_propose_and_rank(client, users, round_id):
     assert Application.objects.get(pk=app_id).state == "expert_review"
 
     body = text_of(client.get(f"/applications/ranking/?round={round_id}"))
-    assert "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后" in body
+    assert (
+        "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后"
+        in body
+    )
     assert "水产养殖技术进村入户" in body
     assert "80.33" in body and "15.00" in body  # mean of 82, 72 and 87; spread 87 − 72
 
@@ -415,7 +418,10 @@ def test_ranking_page_for_cast_staff_and_auditor_only(client, users, round_id):
     for username in ("cast_staff", "auditor"):
         client.force_login(users[username])
         body = text_of(client.get("/applications/ranking/"))
-        assert "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后" in body
+        assert (
+            "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后"
+            in body
+        )
         assert "学会科技志愿服务基层行" in body
     for username in ("applicant_csf_br1", "reviewer_csf", "expert_1", "content_cast"):
         client.force_login(users[username])

@@ -491,7 +491,10 @@ def test_assign_experts_score_and_rank(client, users, round_):
     body = text_of(client.get(detail))
     assert "专家一" in body and "专家二" in body and "加权总分" in body
     body = text_of(client.get(f"/nominations/ranking/?round={round_.pk}&category=volunteer"))
-    assert "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后" in body
+    assert (
+        "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后"
+        in body
+    )
     assert "李明" in body and "本类别评选名额：10 名" in body
     # Weighted totals 86.30, 76.30 and 91.30: mean 84.63, spread 15.00.
     assert "84.63" in body and "15.00" in body
@@ -505,7 +508,10 @@ def test_ranking_marks_the_number_of_winners_and_is_for_cast_staff_and_auditor(c
     for username in ("cast_staff", "auditor"):
         client.force_login(users[username])
         body = text_of(client.get(f"/nominations/ranking/?round={round_.pk}&category=volunteer"))
-        assert "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后" in body
+        assert (
+            "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后"
+            in body
+        )
         assert "本类别评选名额：1 名" in body
         assert body.index("李明") < body.index("以上为前 1 名（评选名额）") < body.index("张华")
     client.force_login(users["cast_staff"])

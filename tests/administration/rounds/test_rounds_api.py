@@ -232,7 +232,8 @@ def test_sub_projects_are_edited_with_their_limits_and_quotas(users, staff):
     )
     assert created.status_code == 201, created.json()
     sub = SubprojectType.objects.get(pk=created.json()["id"])
-    assert (sub.per_unit_limit, sub.quota, sub.position) == (1, 2, 3)
+    # No limit of its own: the round's (限项, default 1).
+    assert (sub.per_unit_limit, sub.limit_for_round(), sub.quota, sub.position) == (None, 1, 2, 3)
     assert [e.action for e in events(sub)] == ["created"]
     assert errors(staff.post(url, {"code": "rural_tour", "name": "重复"}, format="json")) == [
         "本批次已有代码为“rural_tour”的子项目"
