@@ -250,6 +250,25 @@ def funding_amount_valid(flow: Any, ctx: Any) -> Iterable[str]:
         }
 
 
+def amount_as_decided(flow: Any, ctx: Any) -> Iterable[str]:
+    """The proposed amount is the one the decision meeting set, if it set one"""
+    from workflows.decisions import latest_decision
+
+    item = latest_decision(flow.record)
+    raw = (ctx.data or {}).get("funding_amount")
+    if item is None or item.amount is None or raw in (None, ""):
+        return
+    try:
+        amount = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        return
+    if amount.is_finite() and amount != item.amount:
+        yield _("拟资助金额须为审定会议《%(name)s》决定的 %(amount)s 元") % {
+            "name": item.meeting.name,
+            "amount": f"{item.amount:,.2f}",
+        }
+
+
 SUBMIT_CHECKS = (conditions.required_fields(*REQUIRED_FIELDS), application_complete)
 
 
@@ -325,14 +344,17 @@ class ApplicationFlow(StandardFlow):
         custom=spec(
             checkpoint="cast",
             opinion=OPINION_REQUIRED,
-            checks=(conditions.experts_scored,),
-            inputs=(funding_amount_valid,),
+            checks=(conditions.experts_scored, conditions.decided_in_meeting),
+            inputs=(funding_amount_valid, amount_as_decided),
             tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT, Tell.CAST_CONTENT),
         ),
     )
     def propose(self, ctx):
+        from workflows.decisions import decision_audit
+
         self.record.funding_amount = Decimal(str(ctx.data["funding_amount"]))
         ctx.audit_data["funding_amount"] = str(self.record.funding_amount)
+        ctx.audit_data["decision_meeting"] = decision_audit(self.record)
 
     @StandardFlow.transition(
         source=S.EXPERT_REVIEW,

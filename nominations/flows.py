@@ -223,12 +223,15 @@ class NominationFlow(StandardFlow):
         custom=spec(
             checkpoint="cast",
             bulk=True,
-            checks=(conditions.experts_scored,),
+            checks=(conditions.experts_scored, conditions.decided_in_meeting),
             inputs=(within_winners_or_reason,),
             tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT, Tell.CAST_CONTENT),
         ),
     )
     def shortlist(self, ctx):
+        from workflows.decisions import decision_audit
+
+        ctx.audit_data["decision_meeting"] = decision_audit(self.record)
         if ctx.opinion:
             self.record.shortlist_reason = ctx.opinion
 

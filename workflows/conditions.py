@@ -129,3 +129,10 @@ def before_unit_deadline(flow: Any, ctx: Any) -> Iterable[str]:
         yield _("推荐单位要求所属单位于 %(when)s 前提交，内部截止时间已过") % {
             "when": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")
         }
+
+
+def decided_in_meeting(flow: Any, ctx: Any) -> Iterable[str]:
+    """审定: a decision meeting with its minutes uploaded decided the record (同意)"""
+    from .decisions import decision_problems
+
+    yield from decision_problems(flow.record)
