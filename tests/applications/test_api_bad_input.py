@@ -24,6 +24,7 @@ from tests.applications.builders import (
 )
 from tests.applications.helpers import act, form, review, upload
 from tests.conftest import api_as, make_round
+from tests.decisions import decided
 from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Revision, Round, Score
 
 RECORD_TYPE = "applications.application"
@@ -442,6 +443,7 @@ def test_a_funding_amount_that_is_not_right(users, round_id, funding, message):
     for expert in ("expert_1", "expert_2", "expert_3"):
         ok(score(users, expert, app_id), 201)
     ok(review(users, "content_cast", app_id, "cast"), 201)
+    decided(users, "applications.application", round_id, app_id)
     before = snapshot(app_id)
     assert refused(act(users, "cast_staff", app_id, "propose", opinion="拟立项。", funding_amount=funding)) == [message]
     assert snapshot(app_id) == before
@@ -455,6 +457,7 @@ def test_propose_lists_every_unmet_condition(users, round_id):
         "请填写意见",
         "至少需要 3 位评审专家（已分配 1 位）",
         "还有 1 位专家未提交评分",
+        "尚未经审定会议决定：请先登记审定会议（部务会或专题会）、上传会议纪要并添加本记录",
         "拟资助金额 90,000.00 元超过申请金额 80,000.00 元",
         "中国科协内容审核尚未完成（当前版本）",
     ]

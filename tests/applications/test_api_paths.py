@@ -22,6 +22,8 @@ from workflows.models import Attachment, AuditEvent, Checkpoint, Revision, Round
 
 EXPERTS = ("expert_1", "expert_2", "expert_3", "expert_4")
 
+NOT_DECIDED = "尚未经审定会议决定：请先登记审定会议（部务会或专题会）、上传会议纪要并添加本记录"
+
 
 def login(username: str, password: str | None = None) -> APIClient:
     """A client signed in with a token, as an integrator would (POST /api/v1/auth/token/)."""
@@ -188,7 +190,7 @@ def drive_to_proposed(users, applicant: str, org: str, recommender: str) -> int:
     blocked = transitions_of(staff, app_id)["propose"]["blocked_reasons"]
     assert blocked == [
         "至少需要 3 位评审专家（已分配 0 位）",
-        "尚未经审定会议决定：请先登记审定会议（部务会或专题会）、上传会议纪要并添加本记录",
+        NOT_DECIDED,
         "中国科协内容审核尚未完成（当前版本）",
     ]
     for expert in EXPERTS:
@@ -196,7 +198,7 @@ def drive_to_proposed(users, applicant: str, org: str, recommender: str) -> int:
         assert (row["assignee"], row["stage"], row["status"]) == (expert, "expert", "open")
     assert transitions_of(staff, app_id)["propose"]["blocked_reasons"] == [
         "还有 4 位专家未提交评分",
-        "尚未经审定会议决定：请先登记审定会议（部务会或专题会）、上传会议纪要并添加本记录",
+        NOT_DECIDED,
         "中国科协内容审核尚未完成（当前版本）",
     ]
     totals = []
@@ -215,7 +217,10 @@ def drive_to_proposed(users, applicant: str, org: str, recommender: str) -> int:
     assert [(r["id"], r["mean"], r["count"], r["rank"]) for r in ranking] == [(app_id, "82.70", 4, 1)]
 
     # 10. 审定: the decision meeting with its minutes decides it (see tests/workflows/test_decisions.py).
-    assert transitions_of(staff, app_id)["propose"]["blocked_reasons"] == ["尚未经审定会议决定：请先登记审定会议（部务会或专题会）、上传会议纪要并添加本记录", "中国科协内容审核尚未完成（当前版本）"]
+    assert transitions_of(staff, app_id)["propose"]["blocked_reasons"] == [
+        NOT_DECIDED,
+        "中国科协内容审核尚未完成（当前版本）",
+    ]
     meeting = decided(users, "applications.application", round_.pk, app_id)
 
     # 11. CAST content review, then propose with the funding amount.
