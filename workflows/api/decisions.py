@@ -102,6 +102,8 @@ class DecisionMeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     serializer_class = DecisionMeetingSerializer
     permission_classes = [permissions.IsAuthenticated, ReadsDecisions]
+    # A round has a handful of meetings: a plain list.
+    pagination_class = None
 
     def get_queryset(self):
         qs = decisions.visible_meetings(self.request.user)
