@@ -57,3 +57,24 @@ def decided(
     for record_id in record_ids:
         attach(users, found["id"], record_type, record_id, decision)
     return found
+
+
+def agreed(record: Any, staff: Any) -> None:
+    """The same through the services, for tests that drive records by the services."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from workflows import decisions
+
+    found = decisions.meeting_create(
+        actor=staff,
+        data={
+            "round": record.round_id,
+            "kind": "special",
+            "name": "审定专题会",
+            "held_on": timezone.localdate().isoformat(),
+            "participants": "书记处书记；科普部负责同志",
+        },
+        minutes=SimpleUploadedFile("会议纪要.pdf", MINUTES_PDF, content_type="application/pdf"),
+    )
+    data = {"record_type": record.record_type(), "record_id": record.pk, "decision": "approve"}
+    decisions.item_attach(found, actor=staff, data=data)

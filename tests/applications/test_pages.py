@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from applications.models import Application, SubprojectType
 from tests.applications.helpers import PDF_BYTES, act, create_ready, form, review, upload
 from tests.conftest import api_as
+from tests.decisions import agreed
 from workflows.models import Attachment, ReviewAssignment, Round, SensitiveTerm
 
 
@@ -396,7 +397,10 @@ def test_assign_score_propose_and_rank(client, users, round_id):
         f"/applications/{app_id}/propose/", {"funding_amount": "90000", "opinion": "建议立项"}, follow=True
     )
     assert "拟资助金额 90,000.00 元超过申请金额 80,000.00 元" in text_of(response)
+    # The decision meeting is missing too; the propose box says so.
+    assert "尚未经审定会议决定" in text_of(response)
     assert Application.objects.get(pk=app_id).state == "expert_review"
+    agreed(Application.objects.get(pk=app_id), users["cast_staff"])
 
     body = text_of(client.get(f"/applications/ranking/?round={round_id}"))
     assert (

@@ -18,6 +18,7 @@ from nominations.flows import NO_VIOLATION_STATEMENT
 from nominations.models import Nomination
 from notices import services as notice_services
 from notices.models import PublicNotice
+from tests.decisions import agreed
 from workflows import services as engine
 from workflows.attachments import attachment_add
 from workflows.models import Attachment, ReviewAssignment, Round, SensitiveTerm
@@ -139,6 +140,7 @@ def scored(users, round_: Round, shift: int = 0, **fields: Any) -> Nomination:
     engine.checkpoint_record(
         nomination, stage="cast", verdict="pass", opinion="内容无问题。", actor=users["content_cast"]
     )
+    agreed(nomination, users["cast_staff"])  # 审定: a decision meeting agreed
     return Nomination.objects.get(pk=nomination.pk)
 
 

@@ -179,7 +179,11 @@ APPLICATIONS = Table(
         "recommended": ("recommended", RECOMMENDED, []),
         "returned_by_cast": ("returned", [*RECOMMENDED, ("C", "return_from_formal_review")], [("edit",)]),
         "rejected": ("rejected", [*RECOMMENDED, ("C", "reject_formal_review")], []),
-        "expert_review": ("expert_review", APP_EXPERT_REVIEW, [*SCORE, ("review", "content_cast", "cast")]),
+        "expert_review": (
+            "expert_review",
+            APP_EXPERT_REVIEW,
+            [*SCORE, ("review", "content_cast", "cast"), ("decide",)],
+        ),
         "rejected_after_review": ("rejected", [*APP_EXPERT_REVIEW, ("C", "reject")], []),
         "proposed": ("proposed", APP_PROPOSED[:-1], APP_PROPOSED[-1:]),
         "public_notice": (
@@ -370,7 +374,11 @@ NOMINATIONS = Table(
         "not_recommended": ("not_recommended", [*SUBMITTED, ("R", "decline")], []),
         "recommended": ("recommended", RECOMMENDED, []),
         "ineligible": ("ineligible", [*RECOMMENDED, ("C", "declare_ineligible")], []),
-        "expert_review": ("expert_review", NOM_EXPERT_REVIEW, [*SCORE, ("review", "content_cast", "cast")]),
+        "expert_review": (
+            "expert_review",
+            NOM_EXPERT_REVIEW,
+            [*SCORE, ("review", "content_cast", "cast"), ("decide",)],
+        ),
         "not_selected": ("not_selected", [*NOM_SCORED, ("C", "not_select")], [("rival_disqualified",), ("notice",)]),
         "shortlisted": ("shortlisted", NOM_SHORTLISTED[:-1], NOM_SHORTLISTED[-1:]),
         "public_notice": (
