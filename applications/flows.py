@@ -197,8 +197,9 @@ DUPLICATE_REASONS = {
 
 @counted(lambda record: [*unit_limit_scope(record), *name_scope(record)])
 def duplicates_need_opinion(flow: Any, ctx: Any) -> Iterable[str]:
-    """Suspected 多头申报 (the same project from another unit or channel) is listed and passing
-    it needs a written opinion"""
+    """Suspected 多头申报 (the same project from another unit or channel) needs a written opinion
+
+    Every suspected duplicate is listed (name, unit, state, why); with an opinion it passes."""
     if (ctx.opinion or "").strip():
         return
     for other in duplicates(flow.record):
