@@ -75,16 +75,17 @@ class DecisionMeetingSerializer(serializers.ModelSerializer):
         return DecisionItemSerializer(decisions.meeting_items(obj), many=True).data
 
 
-MEETING_WRITE = inline_serializer(
-    "DecisionMeetingWrite",
-    {
-        "round": serializers.IntegerField(),
-        "kind": serializers.ChoiceField(choices=["ministerial", "special"], help_text="部务会 or 专题会"),
-        "name": serializers.CharField(),
-        "held_on": serializers.DateField(),
-        "participants": serializers.CharField(),
-        "minutes": serializers.FileField(required=False, help_text="会议纪要 PDF (multipart only)"),
-    },
+MEETING_FIELDS = {
+    "round": serializers.IntegerField(),
+    "kind": serializers.ChoiceField(choices=["ministerial", "special"], help_text="部务会 or 专题会"),
+    "name": serializers.CharField(),
+    "held_on": serializers.DateField(),
+    "participants": serializers.CharField(),
+}
+MEETING_WRITE = inline_serializer("DecisionMeetingWrite", MEETING_FIELDS)
+MEETING_UPLOAD = inline_serializer(
+    "DecisionMeetingUpload",
+    {**MEETING_FIELDS, "minutes": serializers.FileField(required=False, help_text="会议纪要 PDF")},
 )
 ITEM_WRITE = inline_serializer(
     "DecisionItemWrite",
@@ -118,7 +119,7 @@ class DecisionMeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         return found
 
     @extend_schema(
-        request={"application/json": MEETING_WRITE, "multipart/form-data": MEETING_WRITE},
+        request={"application/json": MEETING_WRITE, "multipart/form-data": MEETING_UPLOAD},
         responses={201: DecisionMeetingSerializer, **ERROR_RESPONSES},
         description="登记审定会议（部务会／专题会）；会议纪要 PDF 可随表单一并上传（按文件内容识别）。",
     )
