@@ -103,13 +103,14 @@ def application_complete(flow: Any, ctx: Any) -> Iterable[str]:
     if problem:
         yield problem
     others = live_of_same_unit(record)
-    if others >= sub.per_unit_limit:
+    limit = sub.limit_for_round()
+    if others >= limit:
         # 限项: the sub-project's limit per unit and round (not 多头申报, the same project
         # through several channels, which formal review looks for).
         yield _("本单位在本批次“%(sub)s”已有 %(n)s 项申报，达到限报数（%(limit)s 项）") % {
             "sub": sub.name,
             "n": others,
-            "limit": sub.per_unit_limit,
+            "limit": limit,
         }
 
 
@@ -128,29 +129,85 @@ def live_of_same_unit(record: Any) -> int:
     )
 
 
+# 多头申报: how alike two applications' main content must be (difflib's ratio, 0–1) to count as
+# the same project when they have the same leader (name and mobile).
+SIMILAR_CONTENT = 0.6
+
+
+def _squeezed(text: str | None) -> str:
+    return "".join((text or "").split())
+
+
 def duplicates(record: Any) -> list[dict[str, Any]]:
     """Other live applications of the round that look like the same project (多头申报: one
-    project put forward through several channels) — the same project name — their name, unit and
-    state (checked on every formal review: no model instances). A unit's several applications to
-    one sub-project are its per-unit limit's business (限项, checked at submission)."""
-    name = "".join((record.name or "").split())
-    return list(
+    project put forward by more than one unit or channel): the same project name (spaces
+    ignored), or the same leader (name and mobile) with similar main content (SIMILAR_CONTENT).
+    Each: id, name, unit, recommending unit, state and why (``reasons``: "name", "leader").
+    Flagged to CAST staff at formal review, not refused: passing needs a written opinion. A
+    unit's several applications to one sub-project are 限项's business (checked at submission)."""
+    import difflib
+
+    name = _squeezed(record.name)
+    leader = (record.leader_name or "").strip(), _squeezed(record.leader_mobile)
+    content = _squeezed(record.content)
+    # The candidates in the database (same name, or same leader name); the rest in Python.
+    candidates = models.Q(name__in={name, record.name})
+    if all(leader):
+        candidates |= models.Q(leader_name=leader[0])
+    others = (
         type(record)
-        .objects.filter(round_id=record.round_id, state__in=ACTIVE_STATES, name=name)
+        .objects.filter(candidates, round_id=record.round_id, state__in=ACTIVE_STATES)
         .exclude(pk=record.pk)
+        .select_related("organization", "recommending_unit")
         .order_by("pk")
-        .values("pk", "name", "organization__name", "state")
     )
+    found = []
+    for other in others:
+        reasons = []
+        if name and _squeezed(other.name) == name:
+            reasons.append("name")
+        if (
+            all(leader)
+            and ((other.leader_name or "").strip(), _squeezed(other.leader_mobile)) == leader
+            and content
+            and difflib.SequenceMatcher(None, content, _squeezed(other.content), autojunk=False).ratio()
+            >= SIMILAR_CONTENT
+        ):
+            reasons.append("leader")
+        if reasons:
+            found.append(
+                {
+                    "id": other.pk,
+                    "name": other.name,
+                    "organization": other.organization.name,
+                    "recommending_unit": other.recommending_unit.name if other.recommending_unit_id else None,
+                    "state": other.state,
+                    "state_label": type(record).flow_class.state_label(other.state),
+                    "reasons": reasons,
+                }
+            )
+    return found
+
+
+DUPLICATE_REASONS = {
+    "name": gettext_lazy("项目名称相同"),
+    "leader": gettext_lazy("负责人（姓名和手机）相同且主要内容相近"),
+}
 
 
 @counted(lambda record: [*unit_limit_scope(record), *name_scope(record)])
-def no_duplicate(flow: Any, ctx: Any) -> Iterable[str]:
-    """No other live application of the round looks like the same project (多头申报)."""
+def duplicates_need_opinion(flow: Any, ctx: Any) -> Iterable[str]:
+    """Suspected 多头申报 (the same project from another unit or channel) needs a written opinion
+
+    Every suspected duplicate is listed (name, unit, state, why); with an opinion it passes."""
+    if (ctx.opinion or "").strip():
+        return
     for other in duplicates(flow.record):
-        yield _("疑似多头申报：与《%(name)s》（%(org)s，状态：%(state)s）重复，请先处理") % {
+        yield _("疑似多头申报：与《%(name)s》（%(org)s，状态：%(state)s；%(why)s）相似，通过形式审查须填写意见") % {
             "name": other["name"],
-            "org": other["organization__name"],
-            "state": flow.state_label(other["state"]),
+            "org": other["organization"],
+            "state": other["state_label"],
+            "why": "、".join(str(DUPLICATE_REASONS[r]) for r in other["reasons"]),
         }
 
 
@@ -194,6 +251,25 @@ def funding_amount_valid(flow: Any, ctx: Any) -> Iterable[str]:
         }
 
 
+def amount_as_decided(flow: Any, ctx: Any) -> Iterable[str]:
+    """The proposed amount is the one the decision meeting set, if it set one"""
+    from workflows.decisions import latest_decision
+
+    item = latest_decision(flow.record)
+    raw = (ctx.data or {}).get("funding_amount")
+    if item is None or item.amount is None or raw in (None, ""):
+        return
+    try:
+        amount = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        return
+    if amount.is_finite() and amount != item.amount:
+        yield _("拟资助金额须为审定会议《%(name)s》决定的 %(amount)s 元") % {
+            "name": item.meeting.name,
+            "amount": f"{item.amount:,.2f}",
+        }
+
+
 SUBMIT_CHECKS = (conditions.required_fields(*REQUIRED_FIELDS), application_complete)
 
 
@@ -232,10 +308,14 @@ class ApplicationFlow(StandardFlow):
         target=S.EXPERT_REVIEW,
         label=gettext_lazy("形式审查通过"),
         permission=CAST_STAFF,
-        custom=spec(window="cast_review", checks=(no_duplicate,), tell=(Tell.APPLICANTS,)),
+        custom=spec(window="cast_review", inputs=(duplicates_need_opinion,), tell=(Tell.APPLICANTS,)),
     )
     def pass_formal_review(self, ctx):
-        pass
+        # 多头申报 is flagged, not refused: the suspected duplicates are recorded with the
+        # decision (and its opinion, required when there are any).
+        found = duplicates(self.record)
+        if found:
+            ctx.audit_data["suspected_duplicates"] = [{"id": d["id"], "reasons": d["reasons"]} for d in found]
 
     @StandardFlow.transition(
         source=S.RECOMMENDED,
@@ -265,14 +345,17 @@ class ApplicationFlow(StandardFlow):
         custom=spec(
             checkpoint="cast",
             opinion=OPINION_REQUIRED,
-            checks=(conditions.experts_scored,),
-            inputs=(funding_amount_valid,),
+            checks=(conditions.experts_scored, conditions.decided_in_meeting),
+            inputs=(funding_amount_valid, amount_as_decided),
             tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT, Tell.CAST_CONTENT),
         ),
     )
     def propose(self, ctx):
+        from workflows.decisions import decision_audit
+
         self.record.funding_amount = Decimal(str(ctx.data["funding_amount"]))
         ctx.audit_data["funding_amount"] = str(self.record.funding_amount)
+        ctx.audit_data["decision_meeting"] = decision_audit(self.record)
 
     @StandardFlow.transition(
         source=S.EXPERT_REVIEW,

@@ -24,8 +24,10 @@ class SubprojectType(models.Model):
     eligible_org_types = models.JSONField(_("可申报的组织类型"), default=list)
     pilot_only = models.BooleanField(_("仅限试点县"), default=False)
     # 限项: how many live applications one unit may have in this sub-project of the round.
-    per_unit_limit = models.PositiveSmallIntegerField(_("每单位限报数"), default=1)
-    # How many a recommending unit may recommend to it (None: the round's recommender_quota).
+    # None: the round's per_unit_limit setting (default 1).
+    per_unit_limit = models.PositiveSmallIntegerField(_("每单位限报数"), null=True, blank=True)
+    # How many a recommending unit may recommend to it (None: the round's recommender_quota,
+    # itself None unless the round sets one: no quota).
     quota = models.PositiveSmallIntegerField(_("推荐名额"), null=True, blank=True)
     # The funds set aside for the sub-project this round (预算额度), for CAST's planning.
     envelope_yuan = models.DecimalField(_("预算额度（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
@@ -54,9 +56,15 @@ class SubprojectType(models.Model):
             return gettext("“%(sub)s”仅限新时代文明实践中心试点县申报") % {"sub": self.name}
         return None
 
-    def quota_for_round(self) -> int:
-        """How many a recommending unit may recommend to it: its own quota, else the round's."""
+    def quota_for_round(self) -> int | None:
+        """How many a recommending unit may recommend to it: its own quota, else the round's
+        (None: no quota — the round set none)."""
         return self.quota if self.quota is not None else self.round.typed_settings.recommender_quota
+
+    def limit_for_round(self) -> int:
+        """限项: how many live applications one unit may have in it: its own limit, else the
+        round's per_unit_limit."""
+        return self.per_unit_limit if self.per_unit_limit is not None else self.round.typed_settings.per_unit_limit
 
 
 class Application(WorkflowRecord):

@@ -32,6 +32,7 @@ from workflows.pages import detail_url, display, error_messages, get_or_404
 from workflows.registry import RecordType, register
 
 from . import selectors, services
+from .flows import DUPLICATE_REASONS, ApplicationState, duplicates
 from .forms import (
     BUDGET_ROWS,
     FORM_FIELDS,
@@ -396,6 +397,10 @@ class ApplicationType(RecordType):
                     for c in diff["changes"]
                 ]
         budget = list(record.budget_lines.all())
+        # 多头申报, flagged to CAST staff (and the auditor) at formal review.
+        suspected = []
+        if record.state == ApplicationState.RECOMMENDED and (perms.is_cast_staff(user) or perms.is_auditor(user)):
+            suspected = [{**d, "why": [DUPLICATE_REASONS[r] for r in d["reasons"]]} for d in duplicates(record)]
         ctx.update(
             {
                 "application": record,
@@ -406,5 +411,6 @@ class ApplicationType(RecordType):
                 "propose": propose,
                 "propose_form": ProposeForm(),
                 "diff": diff,
+                "suspected_duplicates": suspected,
             }
         )

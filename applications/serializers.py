@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from workflows.api.serializers import RecordSerializer
@@ -25,6 +28,21 @@ class SubprojectSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "description", "eligible_org_types", "pilot_only"]
 
 
+class DuplicateSerializer(serializers.Serializer):
+    """Another live application of the round that looks like the same project (多头申报)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    organization = serializers.CharField(help_text="its applying unit")
+    recommending_unit = serializers.CharField(allow_null=True, help_text="its channel")
+    state = serializers.CharField()
+    state_label = serializers.CharField()
+    reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=["name", "leader"]),
+        help_text="name: the same project name; leader: the same leader (name and mobile) and similar content",
+    )
+
+
 class ApplicationSerializer(RecordSerializer):
     """The application as a client reads it. Writes go through the services."""
 
@@ -32,6 +50,28 @@ class ApplicationSerializer(RecordSerializer):
     subproject_name = serializers.CharField(source="subproject.name", read_only=True)
     team = TeamMemberSerializer(many=True, read_only=True)
     budget = BudgetLineSerializer(many=True, read_only=True, source="budget_lines")
+    suspected_duplicates = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        DuplicateSerializer(
+            many=True,
+            allow_null=True,
+            help_text="疑似多头申报 — for CAST staff and the auditor "
+            "while the application awaits formal review (null for everyone else, and in other states)",
+        )
+    )
+    def get_suspected_duplicates(self, obj: Application) -> list[dict[str, Any]] | None:
+        from accounts import permissions as perms
+
+        from .flows import ApplicationState, duplicates
+
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not (perms.is_cast_staff(user) or perms.is_auditor(user)):
+            return None
+        if obj.state != ApplicationState.RECOMMENDED:
+            return None
+        return duplicates(obj)
 
     class Meta:
         model = Application
@@ -72,6 +112,7 @@ class ApplicationSerializer(RecordSerializer):
             "current_revision_hash",
             "team",
             "budget",
+            "suspected_duplicates",
             "created_at",
             "updated_at",
         ]

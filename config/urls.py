@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
 from administration.people import views as people_views
@@ -9,7 +10,11 @@ from dashboards import views as dashboard_views
 from notifications import api as inbox_api
 from workflows.api import audit as audit_api
 from workflows.api import views as engine_api
+from workflows.api.decisions import DecisionMeetingViewSet
 from workflows.urls_records import all_page_urls, api_router
+
+decisions_router = SimpleRouter()
+decisions_router.register("decisions", DecisionMeetingViewSet, basename="api-decisions")
 
 api_v1 = [
     path("auth/token/", engine_api.TokenView.as_view(), name="api-token"),
@@ -27,6 +32,7 @@ api_v1 = [
     path("", include("notices.api_urls")),
     path("", include("documents.api_urls")),
     path("", include("administration.api_urls")),
+    path("", include(decisions_router.urls)),
 ]
 
 urlpatterns = [

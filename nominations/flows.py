@@ -107,11 +107,15 @@ def within_winners_or_reason(flow: Any, ctx: Any) -> Iterable[str]:
             "n": number,
         }
         return
-    ranking = [r["record"].pk for r in _category_ranking(record)]
-    top = ranking[:number]
-    if record.pk not in top:
-        position = ranking.index(record.pk) + 1 if record.pk in ranking else None
-        yield _("该推荐在排名中位列第 %(pos)s，不在前 %(n)s 名，选定须填写理由") % {"pos": position or "—", "n": number}
+    # Within the number by rank: records tied at the last place all rank within it (a tie is
+    # not broken by the system; the count above keeps the number of places).
+    rows = _category_ranking(record)
+    mine = next((r for r in rows if r["record"].pk == record.pk), None)
+    if mine is None or mine["rank"] > number:
+        yield _("该推荐在排名中位列第 %(pos)s，不在前 %(n)s 名，选定须填写理由") % {
+            "pos": mine["rank_label"] if mine else "—",
+            "n": number,
+        }
 
 
 @counted(winners_scope)
@@ -126,10 +130,14 @@ def next_in_ranking_after_disqualification(flow: Any, ctx: Any) -> Iterable[str]
     if disqualified <= promoted:
         yield _("本类别没有被取消资格需要递补的名额")
         return
-    waiting = [r["record"] for r in _category_ranking(record)]
-    waiting = [r for r in waiting if r.state == S.NOT_SELECTED]
-    if not waiting or waiting[0].pk != record.pk:
-        yield _("递补须按排名顺序：下一位应为《%(name)s》") % {"name": waiting[0].nominee_name if waiting else "—"}
+    waiting = [r for r in _category_ranking(record) if r["record"].state == S.NOT_SELECTED]
+    # The next in the ranking: every record tied at the best waiting rank (the tie is CAST's to
+    # decide, not the system's).
+    nexts = [r["record"] for r in waiting if r["rank"] == waiting[0]["rank"]] if waiting else []
+    if record.pk not in {r.pk for r in nexts}:
+        yield _("递补须按排名顺序：下一位应为《%(name)s》") % {
+            "name": "》《".join(r.nominee_name for r in nexts) if nexts else "—"
+        }
 
 
 def _category_ranking(record: Any) -> list[dict[str, Any]]:
@@ -215,12 +223,15 @@ class NominationFlow(StandardFlow):
         custom=spec(
             checkpoint="cast",
             bulk=True,
-            checks=(conditions.experts_scored,),
+            checks=(conditions.experts_scored, conditions.decided_in_meeting),
             inputs=(within_winners_or_reason,),
             tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT, Tell.CAST_CONTENT),
         ),
     )
     def shortlist(self, ctx):
+        from workflows.decisions import decision_audit
+
+        ctx.audit_data["decision_meeting"] = decision_audit(self.record)
         if ctx.opinion:
             self.record.shortlist_reason = ctx.opinion
 

@@ -69,14 +69,15 @@ def attached(kind: str, message: Any, doc: str = "") -> Any:
 def quota(
     *,
     group: str,
-    limit: Callable[[Any], int],
+    limit: Callable[[Any], int | None],
     states: Iterable[str],
     message: Callable[[Any, int], str],
     doc: str = "",
 ) -> Any:
     """The recommending unit has a place left in its quota for the record's group of the round
     (a sub-project, a category): fewer than ``limit(record)`` of its records of the group are in
-    ``states``. Counted: two recommendations of the unit's group take turns (one scope lock)."""
+    ``states`` (``limit`` None: no quota). Counted: two recommendations of the unit's group take
+    turns (one scope lock)."""
     from .flows import counted
 
     held = tuple(states)
@@ -90,6 +91,8 @@ def quota(
     def check(flow: Any, ctx: Any) -> Iterable[str]:
         record = flow.record
         allowed = limit(record)
+        if allowed is None:  # the round sets no quota for the group
+            return
         used = (
             type(record)
             .objects.filter(
@@ -126,3 +129,10 @@ def before_unit_deadline(flow: Any, ctx: Any) -> Iterable[str]:
         yield _("推荐单位要求所属单位于 %(when)s 前提交，内部截止时间已过") % {
             "when": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")
         }
+
+
+def decided_in_meeting(flow: Any, ctx: Any) -> Iterable[str]:
+    """审定: a decision meeting with its minutes uploaded decided the record (同意)"""
+    from .decisions import decision_problems
+
+    yield from decision_problems(flow.record)

@@ -744,3 +744,76 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+
+class MeetingKind(models.TextChoices):
+    MINISTERIAL = "ministerial", _("部务会")
+    SPECIAL = "special", _("专题会")
+
+
+class DecisionMeeting(models.Model):
+    """审定: the meeting (部务会, 专题会) that decided a round's records before their 公示 —
+    recorded by CAST staff with its participants and minutes (a PDF). Approving a record for the
+    public notice (``propose``, ``shortlist``) requires the record to be decided here
+    (``conditions.decided_in_meeting``)."""
+
+    round = models.ForeignKey(Round, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="decision_meetings")
+    kind = models.CharField(_("会议类型"), max_length=20, choices=MeetingKind.choices)
+    name = models.CharField(_("会议名称"), max_length=200)
+    held_on = models.DateField(_("会议日期"))
+    participants = models.TextField(_("参会人员"))
+    minutes = models.FileField(_("会议纪要"), upload_to="decisions/%Y/", blank=True)
+    minutes_name = models.CharField(_("纪要原文件名"), max_length=255, blank=True)
+    minutes_size = models.PositiveBigIntegerField(_("纪要大小（字节）"), null=True, blank=True)
+    minutes_sha256 = models.CharField(_("纪要 SHA-256"), max_length=64, blank=True)
+    minutes_uploaded_at = models.DateTimeField(_("纪要上传时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("审定会议")
+        verbose_name_plural = _("审定会议")
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_minutes(self) -> bool:
+        return bool(self.minutes_sha256)
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", _("同意（拟立项／拟入选）")
+    REJECT = "reject", _("不同意（不予立项／不入选）")
+
+
+class DecisionItem(models.Model):
+    """A record a decision meeting decided, with the decision and, for funding, the amount."""
+
+    meeting = models.ForeignKey(
+        DecisionMeeting, verbose_name=_("审定会议"), on_delete=models.CASCADE, related_name="items"
+    )
+    record_type = models.CharField(_("记录类型"), max_length=100)
+    record_id = models.BigIntegerField(_("记录编号"))
+    decision = models.CharField(_("审定结果"), max_length=20, choices=Decision.choices)
+    amount = models.DecimalField(_("审定金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("添加人"), on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(_("添加时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("审定事项")
+        verbose_name_plural = _("审定事项")
+        ordering = ["meeting", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "record_type", "record_id"], name="one_item_per_meeting_record")
+        ]
+        indexes = [models.Index(fields=["record_type", "record_id"], name="decision_item_record")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} {self.record_type}#{self.record_id}"

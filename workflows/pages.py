@@ -482,10 +482,17 @@ def record_ranking(request: HttpRequest, rt: Any) -> HttpResponse:
     for group in shown:
         rows = scoring.ranking(rt, user=user, round_id=chosen.pk, group=group["value"])
         number = group.get("number")
-        for row in rows:
+        for i, row in enumerate(rows):
             row["state_label"] = rt.flow_class.state_label(row["record"].state)
-            row["cutoff_after"] = number is not None and row["rank"] == number and len(rows) > number
-        groups.append({**group, "rows": rows, "short": number is not None and len(rows) <= number})
+            after = rows[i + 1] if i + 1 < len(rows) else None
+            row["cutoff_after"] = (
+                number is not None and row["rank"] <= number and after is not None and after["rank"] > number
+            )
+        # A tie across the number of winners: more records rank within it than there are places.
+        tie_at_cutoff = number is not None and sum(1 for r in rows if r["rank"] <= number) > number
+        groups.append(
+            {**group, "rows": rows, "short": number is not None and len(rows) <= number, "tie_at_cutoff": tie_at_cutoff}
+        )
     return render(
         request,
         rt.ranking_template,

@@ -73,7 +73,12 @@ CATEGORIES = ("volunteer", "team", "project", "site")
 class ApplicationRoundSettings:
     name_max_length: int = 20
     attachment_max_mb: int = 20
-    recommender_quota: int = 3
+    # 限项: how many live applications one unit may have in one sub-project of the round (a
+    # sub-project's own per_unit_limit overrides it).
+    per_unit_limit: int = 1
+    # The recommending unit's quota per sub-project, only where the round sets one: the notice
+    # sets none, so None means no quota (a sub-project's own quota still applies).
+    recommender_quota: int | None = None
     min_experts: int = 3
     funding_min_yuan: int = 40000
     funding_max_yuan: int = 100000
@@ -137,10 +142,14 @@ def _parse_criteria(errors: list[str], key: str, value: Any) -> list[Criterion]:
     return criteria
 
 
+# Whole-number settings that may be left unset (null: the rule does not apply in the round).
+OPTIONAL_INT_SETTINGS = frozenset({"recommender_quota"})
+
 _INT_LIMITS = {
     "name_max_length": (5, 200),
     "attachment_max_mb": (1, 200),
     "recommender_quota": (1, 1000),
+    "per_unit_limit": (1, 100),
     "min_experts": (1, 50),
     "funding_min_yuan": (0, 100_000_000),
     "funding_max_yuan": (0, 100_000_000),
@@ -160,7 +169,9 @@ def parse_round_settings(kind: str, raw: dict[str, Any]) -> Any:
     for key, value in raw.items():
         if key not in known:
             continue
-        if key in _INT_LIMITS:
+        if key in OPTIONAL_INT_SETTINGS and value is None:
+            values[key] = None
+        elif key in _INT_LIMITS:
             _check_int(errors, key, value, *_INT_LIMITS[key])
             values[key] = value
         elif key == "criteria" and cls is ApplicationRoundSettings:

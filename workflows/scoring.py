@@ -1,7 +1,10 @@
 """Weighted expert scoring and rankings, shared by applications and nominations.
 
-The tie-break rule (shown on every ranking page): a higher mean first; on equal means the
-smaller spread (highest minus lowest score) first; then the earlier record (lower id).
+Ties are ties (shown on every ranking page): records with the same mean weighted score share
+one rank (competition ranking: 1, 2=, 2=, 4) and are marked ``tied``. Nothing breaks a tie — not
+the spread of the scores, not the order of submission: a tie goes back to the expert panel or to
+the 审定 decision meeting. Within a tie the rows are listed by name (then id, for a stable page),
+for reading only; that order means nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from django.utils.translation import gettext_lazy
 
 from .round_settings import Criterion
 
-TIE_BREAK_RULE = gettext_lazy("均分相同时，评分离散度（最高分与最低分之差）小者在前；仍相同时，提交在先者在前")
+TIE_BREAK_RULE = gettext_lazy(
+    "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后"
+)
 
 
 def weigh(criteria: list[Criterion], scores: Any, comment: Any) -> tuple[dict[str, int], Decimal, str]:
@@ -52,7 +57,8 @@ def weigh(criteria: list[Criterion], scores: Any, comment: Any) -> tuple[dict[st
 
 
 def rank(records: list[Any], totals_of: Any) -> list[dict[str, Any]]:
-    """Rows {record, mean, spread, stdev, count, rank} in ranking order (TIE_BREAK_RULE)."""
+    """Rows {record, mean, spread, stdev, count, rank, tied, rank_label}, ranked by mean; equal
+    means share a rank and are ``tied`` (TIE_BREAK_RULE)."""
     rows = []
     for record in records:
         totals = list(totals_of(record))
@@ -65,17 +71,25 @@ def rank(records: list[Any], totals_of: Any) -> list[dict[str, Any]]:
                 "count": len(totals),
             }
         )
-    rows.sort(
-        key=lambda r: (
-            r["mean"] is None,
-            -(r["mean"] or 0),
-            r["spread"] if r["spread"] is not None else Decimal(1000),
-            r["record"].pk,
-        )
-    )
+    # Equal means are a tie: the order among them is by name (then id, only so the page is
+    # stable), for reading only — never creation time, never the spread.
+    rows.sort(key=lambda r: (r["mean"] is None, -(r["mean"] or 0), str(r["record"]), r["record"].pk))
     for position, row in enumerate(rows, start=1):
-        row["rank"] = position
+        before = rows[position - 2] if position > 1 else None
+        row["rank"] = before["rank"] if before is not None and before["mean"] == row["mean"] else position
+    counts: dict[int, int] = {}
+    for row in rows:
+        counts[row["rank"]] = counts.get(row["rank"], 0) + 1
+    for row in rows:
+        row["tied"] = counts[row["rank"]] > 1
+        row["rank_label"] = f"{row['rank']}=" if row["tied"] else str(row["rank"])
     return rows
+
+
+def tied_with(rows: list[dict[str, Any]], record_id: int) -> list[Any]:
+    """The records that share the given record's rank (itself included)."""
+    mine = next((r["rank"] for r in rows if r["record"].pk == record_id), None)
+    return [r["record"] for r in rows if mine is not None and r["rank"] == mine]
 
 
 # -- the scores of any record type (workflows.models.Score) -------------------------------------

@@ -22,6 +22,7 @@ from workflows import inputs
 from workflows.models import NoticeDayKind, Round, RoundDocumentKind, RoundKind
 from workflows.round_settings import (
     CATEGORIES,
+    OPTIONAL_INT_SETTINGS,
     ApplicationRoundSettings,
     RoundSettingsError,
     SelectionRoundSettings,
@@ -281,7 +282,7 @@ class RoundPageForm(forms.Form):
         self.setting_names: list[str] = []
         for f in dataclasses.fields(defaults):
             value = getattr(defaults, f.name)
-            if isinstance(value, int):
+            if isinstance(value, int) or f.name in OPTIONAL_INT_SETTINGS:
                 self.fields[f"s_{f.name}"] = forms.CharField(
                     label=SETTING_LABELS.get(f.name, f.name), required=False, widget=forms.NumberInput()
                 )
@@ -435,7 +436,8 @@ class RoundPageForm(forms.Form):
 SETTING_LABELS = {
     "name_max_length": gettext_lazy("项目名称字数上限"),
     "attachment_max_mb": gettext_lazy("附件大小上限（MB）"),
-    "recommender_quota": gettext_lazy("每个推荐单位每个子项目的推荐名额（子项目未设时）"),
+    "recommender_quota": gettext_lazy("每个推荐单位每个子项目的推荐名额（子项目未设时；不填：不限名额）"),
+    "per_unit_limit": gettext_lazy("限项：每个单位每个子项目限报数（子项目未设时）"),
     "min_experts": gettext_lazy("每条记录至少评审专家数"),
     "funding_min_yuan": gettext_lazy("资助额度下限（元）"),
     "funding_max_yuan": gettext_lazy("资助额度上限（元）"),
@@ -470,7 +472,12 @@ class SubprojectPageForm(forms.Form):
         help_text=gettext_lazy("都不选：任何类型的单位都可申报"),
     )
     pilot_only = forms.BooleanField(label=_sub_label("pilot_only"), required=False)
-    per_unit_limit = forms.CharField(label=_sub_label("per_unit_limit"), required=False, widget=forms.NumberInput())
+    per_unit_limit = forms.CharField(
+        label=_sub_label("per_unit_limit"),
+        required=False,
+        widget=forms.NumberInput(),
+        help_text=gettext_lazy("不填：用批次设置的限项数"),
+    )
     quota = forms.CharField(
         label=_sub_label("quota"),
         required=False,
@@ -488,7 +495,7 @@ class SubprojectPageForm(forms.Form):
             "description": sub.description,
             "eligible_org_types": list(sub.eligible_org_types or []),
             "pilot_only": sub.pilot_only,
-            "per_unit_limit": sub.per_unit_limit,
+            "per_unit_limit": sub.per_unit_limit if sub.per_unit_limit is not None else "",
             "quota": sub.quota if sub.quota is not None else "",
             "envelope_yuan": sub.envelope_yuan if sub.envelope_yuan is not None else "",
             "position": sub.position,
@@ -502,7 +509,7 @@ class SubprojectPageForm(forms.Form):
             "description": raw.get("description", ""),
             "eligible_org_types": raw.getlist("eligible_org_types") if hasattr(raw, "getlist") else [],
             "pilot_only": raw.get("pilot_only") == "on",
-            "per_unit_limit": _given(raw, "per_unit_limit", 1),
+            "per_unit_limit": _given(raw, "per_unit_limit", None),
             "quota": _given(raw, "quota", None),
             "envelope_yuan": raw.get("envelope_yuan", "").strip() or None,
             "position": _given(raw, "position", 0),

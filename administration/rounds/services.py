@@ -269,9 +269,6 @@ def subproject_create(
         locked = _open_round(round_)
         if locked.subprojects.filter(code=fields["code"]).exists():
             raise InvalidInput(_("本批次已有代码为“%(code)s”的子项目") % {"code": fields["code"]})
-        fields.setdefault("per_unit_limit", 1)
-        if fields.get("per_unit_limit") is None:
-            fields["per_unit_limit"] = 1
         if fields.get("position") is None:
             fields["position"] = locked.subprojects.count()
         sub = SubprojectType.objects.create(round=locked, **fields)
@@ -302,8 +299,6 @@ def subproject_update(
         code = fields.get("code")
         if code and locked_round.subprojects.filter(code=code).exclude(pk=locked.pk).exists():
             raise InvalidInput(_("本批次已有代码为“%(code)s”的子项目") % {"code": code})
-        if "per_unit_limit" in fields and fields["per_unit_limit"] is None:
-            fields["per_unit_limit"] = 1
         if "position" in fields and fields["position"] is None:
             fields["position"] = locked.position
         before = snapshot(locked, SUBPROJECT_FIELDS)

@@ -217,7 +217,7 @@ def _subproject_page(request: HttpRequest, pk: int, sid: int | None) -> HttpResp
             messages.success(request, _("子项目已保存"))
             return redirect(_manage_url(round_, "#subprojects"))
     else:
-        form = SubprojectPageForm(initial=SubprojectPageForm.initial_of(sub) if sub else {"per_unit_limit": 1})
+        form = SubprojectPageForm(initial=SubprojectPageForm.initial_of(sub) if sub else {})
     context = {
         "round": round_,
         "sub": sub,

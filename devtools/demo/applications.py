@@ -917,6 +917,8 @@ def _run(demo: Demo, ctx: _Context) -> Any:
     checkpoint_record(
         app, stage="cast", verdict="pass", opinion="内容导向正确，绩效目标真实可考核，同意拟立项。", actor=content_cast
     )
+    # 审定: the round's decision meeting agrees (with the amount) before 拟立项.
+    agreed(app, staff, amount=demo.funding)
     app = _move(
         app,
         "propose",
@@ -927,6 +929,12 @@ def _run(demo: Demo, ctx: _Context) -> Any:
     if demo.path == "proposed":
         return app
     return _through_notice(app, demo, ctx)
+
+
+def agreed(record: Any, staff: Any, *, amount: Any = None) -> None:
+    from .decisions import agreed as meeting_agreed
+
+    meeting_agreed(record, staff, amount=amount)
 
 
 def _move(app: Any, name: str, actor: Any, opinion: str = "", **data: Any) -> Any:

@@ -876,6 +876,10 @@ class _Previous:
                 opinion="事迹材料导向正确、真实可信，适合公开宣传。",
                 actor=content_cast,
             )
+            # 审定: the round's decision meeting agrees before 拟入选.
+            from .decisions import agreed
+
+            agreed(record, self.staff)
             # No opinion: shortlisting is then held to the category's number and the ranking.
             self.records[demo.name] = _move(record, "shortlist", self.staff)
 

@@ -448,13 +448,18 @@ class ApplicationSeeder(Seeder):
     def step_decide(self) -> None:
         n, plans = len(self.plans), self.plans
         phase = self.phase("decide", n, self.half)
+        agreed = [p for p in plans if p.path in ("proposed", "public_notice", "approved")]
+        meeting = self.decision_meeting(agreed, phase.start, f"{self.round.title}审定专题会")
         for p in plans:
             if p.path == "rejected_expert":
                 self.move(p, phase.at(p.i), "reject", S.REJECTED, "staff", OPINIONS["reject"][0])
             elif p.path in ("proposed", "public_notice", "approved"):
                 self.checkpoint(p, phase.at(p.i), CheckpointStage.CAST, CHECKPOINT_OPINIONS[CheckpointStage.CAST])
                 opinion = f"经专家评审和审定，拟予立项，拟资助金额 {p.funding:,.2f} 元。"
-                data = {"funding_amount": str(p.funding)}
+                data = {
+                    "funding_amount": str(p.funding),
+                    "decision_meeting": {**meeting, "amount": str(p.funding)},
+                }
                 self.move(p, phase.at(p.i, 1), "propose", S.PROPOSED, "staff", opinion, data)
 
     def step_notice(self) -> None:

@@ -30,6 +30,9 @@ from workflows.services import content_hash
 
 from .bulk import Chain, Inserter, Phase
 
+# The decision meeting's minutes (one stored file for every seeded meeting).
+MINUTES_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
 DAY = dt.timedelta(days=1)
 
 # The round's calendar, in days before now: (phase, starts, ends). Every window of the round
@@ -212,6 +215,84 @@ class Seeder:
         )
         p.cur = to_state
         p.saved_at = at
+
+    def decision_meeting(self, plans: list[Any], at: dt.datetime, name: str) -> dict[str, Any] | None:
+        """审定: the round's decision meeting that agreed to ``plans`` — its row with the minutes,
+        its items, and its own chain as ``workflows.decisions`` writes it (created, minutes
+        uploaded, each record attached), at ``at``. Returns what the records' propose or
+        shortlist event keeps of it (``decisions.decision_audit``); None without plans."""
+        from workflows.models import Decision, DecisionItem, DecisionMeeting, MeetingKind
+
+        if not plans:
+            return None
+        staff = plans[0].staff
+        minutes = stored_file("decision_minutes", MINUTES_PDF, "pdf", "application/pdf")
+        meeting = DecisionMeeting.objects.create(
+            round=self.round,
+            kind=MeetingKind.SPECIAL,
+            name=name,
+            held_on=timezone.localtime(at).date(),
+            participants="中国科协书记处书记（主持）；科普部、农技中心、办公厅负责同志",
+            minutes=minutes.name,
+            minutes_name="审定会议纪要.pdf",
+            minutes_size=minutes.size,
+            minutes_sha256=minutes.sha256,
+            minutes_uploaded_at=at,
+            created_by=staff,
+        )
+        DecisionMeeting.objects.filter(pk=meeting.pk).update(created_at=at, updated_at=at)
+        label = DecisionMeeting._meta.label_lower
+        common = {
+            "record_type": label,
+            "record_id": meeting.pk,
+            "actor": staff,
+            "actor_org": self.cast_code,
+            "actor_role": Role.CAST_STAFF,
+            "client_ip": client_address(staff),
+        }
+        fields = {
+            "round": self.round.pk,
+            "kind": meeting.kind,
+            "name": meeting.name,
+            "held_on": meeting.held_on.isoformat(),
+            "participants": meeting.participants,
+        }
+        self.chain.append(at=at, action="meeting_created", data={"changes": fields}, **common)
+        uploaded = {"name": meeting.minutes_name, "size": minutes.size, "sha256": minutes.sha256}
+        self.chain.append(at=at, action="minutes_uploaded", data={"minutes": uploaded}, **common)
+        items = []
+        for p in plans:
+            amount = getattr(p, "funding", None)
+            items.append(
+                DecisionItem(
+                    meeting=meeting,
+                    record_type=self.label,
+                    record_id=p.pk,
+                    decision=Decision.APPROVE,
+                    amount=amount,
+                    added_by=staff,
+                )
+            )
+            self.chain.append(
+                at=at,
+                action="record_attached",
+                data={
+                    "record_type": self.label,
+                    "record_id": p.pk,
+                    "decision": Decision.APPROVE,
+                    "amount": str(amount) if amount is not None else None,
+                },
+                **common,
+            )
+        DecisionItem.objects.bulk_create(items)
+        return {
+            "id": meeting.pk,
+            "kind": meeting.kind,
+            "name": meeting.name,
+            "held_on": meeting.held_on.isoformat(),
+            "minutes_sha256": minutes.sha256,
+            "decision": Decision.APPROVE,
+        }
 
     def acting(self, p: Any, who: str) -> tuple[Any, str, str]:
         if who == "applicant":

@@ -461,12 +461,15 @@ class NominationSeeder(Seeder):
     def step_decide(self) -> None:
         n, plans = len(self.plans), self.plans
         phase = self.phase("decide", n, self.half)
+        agreed = [p for p in plans if p.path in SELECTED_PATHS]
+        meeting = self.decision_meeting(agreed, phase.start, f"{self.round.title}审定专题会")
         for p in plans:
             if p.path == "not_selected":
                 self.move(p, phase.at(p.i), "not_select", S.NOT_SELECTED, "staff", OPINIONS["not_select"][0])
             elif p.path in SELECTED_PATHS:
                 self.checkpoint(p, phase.at(p.i), CheckpointStage.CAST, "事迹材料导向正确、真实可信，适合公开宣传。")
-                self.move(p, phase.at(p.i, 1), "shortlist", S.SHORTLISTED, "staff", p.shortlist_reason)
+                data = {"decision_meeting": {**meeting, "amount": None}}
+                self.move(p, phase.at(p.i, 1), "shortlist", S.SHORTLISTED, "staff", p.shortlist_reason, data)
 
     def step_notice(self) -> None:
         plans = self.plans

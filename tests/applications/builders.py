@@ -12,8 +12,10 @@ from typing import Any
 from django.core.management import call_command
 
 from accounts.models import User
+from applications.models import Application
 from tests.applications.helpers import PDF_BYTES, act, form, review, upload
 from tests.conftest import api_as
+from tests.decisions import decided
 
 # Who reviews for each applicant: (sub-project, reviewer, content reviewer of the recommending unit).
 PARTIES = {
@@ -99,6 +101,7 @@ STEPS["proposed"] = [
     *[("assign", e) for e in EXPERTS],
     *[("score", e) for e in EXPERTS],
     ("content_cast", "cast"),
+    ("decide",),
     ("C", "propose"),
 ]
 
@@ -119,6 +122,9 @@ def advance(users: dict[str, Any], app_id: int, applicant: str, state: str, *, e
             ok(review(users, content, app_id, step[1]), 201)
         elif kind == "content_cast":
             ok(review(users, "content_cast", app_id, step[1]), 201)
+        elif kind == "decide":
+            # 审定: a decision meeting with minutes decided it before 拟立项.
+            decided(users, "applications.application", Application.objects.get(pk=app_id).round_id, app_id)
         elif kind == "R-upload":
             ok(upload(api_as(users[reviewer]), app_id, "recommender_opinion", name="推荐意见.pdf"), 201)
         elif kind == "assign":

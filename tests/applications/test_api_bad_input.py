@@ -24,6 +24,7 @@ from tests.applications.builders import (
 )
 from tests.applications.helpers import act, form, review, upload
 from tests.conftest import api_as, make_round
+from tests.decisions import decided
 from workflows.models import Attachment, AuditEvent, Checkpoint, ReviewAssignment, Revision, Round, Score
 
 RECORD_TYPE = "applications.application"
@@ -372,14 +373,16 @@ def test_the_same_project_name_from_two_units_is_shown_at_formal_review(users, r
     csf = application_in(users, round_id, "recommended", "applicant_csf_br1", name=name)
     xuwen = application_in(users, round_id, "recommended", "applicant_xuwen", name=name)
     before = snapshot(csf), snapshot(xuwen)
+    # Flagged, not refused: passing without an opinion lists every suspected duplicate.
     assert refused(act(users, "cast_staff", csf, "pass_formal_review", opinion="")) == [
-        f"疑似多头申报：与《{name}》（徐闻县科协，状态：已推荐（待中国科协审核））重复，请先处理"
+        f"疑似多头申报：与《{name}》（徐闻县科协，状态：已推荐（待中国科协审核）；项目名称相同）相似，通过形式审查须填写意见"
     ]
     assert refused(act(users, "cast_staff", xuwen, "pass_formal_review", opinion="")) == [
-        f"疑似多头申报：与《{name}》（中国水产学会科普工作委员会，状态：已推荐（待中国科协审核））重复，请先处理"
+        f"疑似多头申报：与《{name}》（中国水产学会科普工作委员会，状态：已推荐（待中国科协审核）；项目名称相同）相似，"
+        "通过形式审查须填写意见"
     ]
     assert (snapshot(csf), snapshot(xuwen)) == before
-    # Resolved by rejecting one of them, the other passes.
+    # Resolved by rejecting one of them, the other passes without a word.
     ok(act(users, "cast_staff", xuwen, "reject_formal_review", opinion="与其他单位项目重复（多头申报）。"))
     assert ok(act(users, "cast_staff", csf, "pass_formal_review", opinion=""))["state"] == "expert_review"
 
@@ -440,6 +443,7 @@ def test_a_funding_amount_that_is_not_right(users, round_id, funding, message):
     for expert in ("expert_1", "expert_2", "expert_3"):
         ok(score(users, expert, app_id), 201)
     ok(review(users, "content_cast", app_id, "cast"), 201)
+    decided(users, "applications.application", round_id, app_id)
     before = snapshot(app_id)
     assert refused(act(users, "cast_staff", app_id, "propose", opinion="拟立项。", funding_amount=funding)) == [message]
     assert snapshot(app_id) == before
@@ -453,6 +457,7 @@ def test_propose_lists_every_unmet_condition(users, round_id):
         "请填写意见",
         "至少需要 3 位评审专家（已分配 1 位）",
         "还有 1 位专家未提交评分",
+        "尚未经审定会议决定：请先登记审定会议（部务会或专题会）、上传会议纪要并添加本记录",
         "拟资助金额 90,000.00 元超过申请金额 80,000.00 元",
         "中国科协内容审核尚未完成（当前版本）",
     ]

@@ -16,10 +16,13 @@ from rest_framework.test import APIClient
 from applications.models import Application
 from tests.applications.builders import GOOD_SCORES, PARTIES, URL, end_notice_period, make_gd_cast_applicant
 from tests.applications.helpers import PDF_BYTES, form, upload
+from tests.decisions import decided
 from workflows.calendar import notice_end
 from workflows.models import Attachment, AuditEvent, Checkpoint, Revision, Round
 
 EXPERTS = ("expert_1", "expert_2", "expert_3", "expert_4")
+
+NOT_DECIDED = "尚未经审定会议决定：请先登记审定会议（部务会或专题会）、上传会议纪要并添加本记录"
 
 
 def login(username: str, password: str | None = None) -> APIClient:
@@ -185,12 +188,17 @@ def drive_to_proposed(users, applicant: str, org: str, recommender: str) -> int:
 
     # 9. Experts: propose is blocked until the minimum are assigned and every one has scored.
     blocked = transitions_of(staff, app_id)["propose"]["blocked_reasons"]
-    assert blocked == ["至少需要 3 位评审专家（已分配 0 位）", "中国科协内容审核尚未完成（当前版本）"]
+    assert blocked == [
+        "至少需要 3 位评审专家（已分配 0 位）",
+        NOT_DECIDED,
+        "中国科协内容审核尚未完成（当前版本）",
+    ]
     for expert in EXPERTS:
         row = post(staff, f"{URL}{app_id}/assignments/", {"stage": "expert", "assignee": expert}, 201)
         assert (row["assignee"], row["stage"], row["status"]) == (expert, "expert", "open")
     assert transitions_of(staff, app_id)["propose"]["blocked_reasons"] == [
         "还有 4 位专家未提交评分",
+        NOT_DECIDED,
         "中国科协内容审核尚未完成（当前版本）",
     ]
     totals = []
@@ -208,7 +216,14 @@ def drive_to_proposed(users, applicant: str, org: str, recommender: str) -> int:
     ranking = staff.get(f"{URL}ranking/", {"round": round_.pk}).json()
     assert [(r["id"], r["mean"], r["count"], r["rank"]) for r in ranking] == [(app_id, "82.70", 4, 1)]
 
-    # 10. CAST content review, then propose with the funding amount.
+    # 10. 审定: the decision meeting with its minutes decides it (see tests/workflows/test_decisions.py).
+    assert transitions_of(staff, app_id)["propose"]["blocked_reasons"] == [
+        NOT_DECIDED,
+        "中国科协内容审核尚未完成（当前版本）",
+    ]
+    meeting = decided(users, "applications.application", round_.pk, app_id)
+
+    # 11. CAST content review, then propose with the funding amount.
     assert transitions_of(staff, app_id)["propose"]["blocked_reasons"] == ["中国科协内容审核尚未完成（当前版本）"]
     post(
         content_cast, f"{URL}{app_id}/content-reviews/", {"stage": "cast", "verdict": "pass", "opinion": "同意。"}, 201
@@ -247,7 +262,19 @@ def drive_to_proposed(users, applicant: str, org: str, recommender: str) -> int:
     opinions = {e["action"]: e["opinion"] for e in history}
     assert opinions["return_for_revision"] == "绩效目标请量化到县。"
     assert opinions["recommend"] == "同意推荐。"
-    assert history[-1]["data"] == {"funding_amount": "60000.00"}
+    # … and the propose event names the meeting that decided it.
+    assert history[-1]["data"] == {
+        "funding_amount": "60000.00",
+        "decision_meeting": {
+            "id": meeting["id"],
+            "kind": "ministerial",
+            "name": "中国科协书记处专题会议",
+            "held_on": meeting["held_on"],
+            "minutes_sha256": meeting["minutes_sha256"],
+            "decision": "approve",
+            "amount": None,
+        },
+    }
     assert AuditEvent.objects.filter(record_type="applications.application", record_id=app_id).count() == len(history)
     # … but who the experts were and how they scored is not the applicant's to read.
     own = applicant_c.get(f"{URL}{app_id}/history/").json()

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from applications.models import Application, SubprojectType
 from tests.applications.helpers import PDF_BYTES, act, create_ready, form, review, upload
 from tests.conftest import api_as
+from tests.decisions import agreed
 from workflows.models import Attachment, ReviewAssignment, Round, SensitiveTerm
 
 
@@ -396,10 +397,16 @@ def test_assign_score_propose_and_rank(client, users, round_id):
         f"/applications/{app_id}/propose/", {"funding_amount": "90000", "opinion": "建议立项"}, follow=True
     )
     assert "拟资助金额 90,000.00 元超过申请金额 80,000.00 元" in text_of(response)
+    # The decision meeting is missing too; the propose box says so.
+    assert "尚未经审定会议决定" in text_of(response)
     assert Application.objects.get(pk=app_id).state == "expert_review"
+    agreed(Application.objects.get(pk=app_id), users["cast_staff"])
 
     body = text_of(client.get(f"/applications/ranking/?round={round_id}"))
-    assert "均分相同时，评分离散度（最高分与最低分之差）小者在前；仍相同时，提交在先者在前" in body
+    assert (
+        "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后"
+        in body
+    )
     assert "水产养殖技术进村入户" in body
     assert "80.33" in body and "15.00" in body  # mean of 82, 72 and 87; spread 87 − 72
 
@@ -415,7 +422,10 @@ def test_ranking_page_for_cast_staff_and_auditor_only(client, users, round_id):
     for username in ("cast_staff", "auditor"):
         client.force_login(users[username])
         body = text_of(client.get("/applications/ranking/"))
-        assert "均分相同时，评分离散度（最高分与最低分之差）小者在前；仍相同时，提交在先者在前" in body
+        assert (
+            "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后"
+            in body
+        )
         assert "学会科技志愿服务基层行" in body
     for username in ("applicant_csf_br1", "reviewer_csf", "expert_1", "content_cast"):
         client.force_login(users[username])

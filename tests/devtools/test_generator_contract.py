@@ -166,9 +166,32 @@ def application_by_services(users: dict[str, Any], round_: Round, final: str) ->
     checkpoint_record(
         app, stage="cast", verdict="pass", opinion="同意拟立项。", actor=users["content_cast"], client_ip=IP
     )
+    agreed_in_meeting(app, staff, amount="60000.00")
     transition(app, "propose", actor=staff, opinion="拟予立项。", data={"funding_amount": "60000.00"}, client_ip=IP)
     finish(publish(Application.objects.get(pk=app.pk), users), users)
     return Application.objects.get(pk=app.pk)
+
+
+def agreed_in_meeting(record: Any, staff: Any, amount: str | None = None) -> None:
+    """审定: a decision meeting with its minutes agrees to the record (as the seed's does)."""
+    from workflows import decisions
+
+    meeting = decisions.meeting_create(
+        actor=staff,
+        data={
+            "round": record.round_id,
+            "kind": "special",
+            "name": f"{record.round.title}审定专题会",
+            "held_on": timezone.localdate().isoformat(),
+            "participants": "中国科协书记处书记（主持）；科普部、农技中心、办公厅负责同志",
+        },
+        minutes=SimpleUploadedFile("审定会议纪要.pdf", PDF_BYTES, content_type="application/pdf"),
+        client_ip=IP,
+    )
+    data = {"record_type": record.record_type(), "record_id": record.pk, "decision": "approve"}
+    if amount is not None:
+        data["amount"] = amount
+    decisions.item_attach(meeting, actor=staff, data=data, client_ip=IP)
 
 
 def nomination_by_services(users: dict[str, Any], round_: Round, category: str, final: str) -> Nomination:
@@ -194,6 +217,7 @@ def nomination_by_services(users: dict[str, Any], round_: Round, category: str, 
     )
     # Within the category's number of winners and first in its ranking: no reason needed,
     # none given (the seed gives one only beyond the number).
+    agreed_in_meeting(nomination, staff)
     transition(nomination, "shortlist", actor=staff, client_ip=IP)
     notice = publish(Nomination.objects.get(pk=nomination.pk), users)
     if final == "awarded":

@@ -12,7 +12,9 @@ from typing import Any
 from django.utils import timezone
 
 from nominations.flows import NO_VIOLATION_STATEMENT
+from nominations.models import Nomination
 from tests.conftest import api_as
+from tests.decisions import decided
 
 URL = "/api/v1/nominations/"
 RECORD_TYPE = "nominations.nomination"
@@ -202,7 +204,8 @@ STEPS: dict[str, list[tuple[str, ...]]] = {
 }
 STEPS["ineligible"] = [*STEPS["recommended"], ("C", "declare_ineligible")]
 STEPS["expert_review"] = [*STEPS["recommended"], ("C", "confirm_eligible")]
-STEPS["scored"] = [*STEPS["expert_review"], ("experts",)]
+# Scored, and decided (审定: a meeting with minutes agreed) so that it may be shortlisted.
+STEPS["scored"] = [*STEPS["expert_review"], ("experts",), ("decide",)]
 STEPS["shortlisted"] = [*STEPS["scored"], ("cast-review",), ("C", "shortlist")]
 STEPS["not_selected"] = [*STEPS["scored"], ("C", "not_select")]
 
@@ -250,6 +253,8 @@ def advance(
                 ok(assign(users, nid, expert), 201)
             for i, expert in enumerate(experts):
                 ok(score(users, expert, nid, totals[i] if totals else 85), 201)
+        elif kind == "decide":
+            decided(users, RECORD_TYPE, Nomination.objects.get(pk=nid).round_id, nid)
         elif kind == "cast-review":
             ok(review(users, "content_cast", nid, "cast"), 201)
 

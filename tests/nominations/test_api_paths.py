@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from accounts.models import Organization
 from nominations.flows import NO_VIOLATION_STATEMENT
 from nominations.models import Nomination
+from tests.decisions import decided
 from tests.nominations.helpers import (
     CONTACT_PHONE,
     DEEDS,
@@ -33,6 +34,8 @@ from workflows.calendar import notice_end
 from workflows.models import Attachment, AuditEvent, Checkpoint, Revision, Round
 
 EXPERTS = ("expert_1", "expert_2", "expert_3", "expert_4")
+
+NOT_DECIDED = "尚未经审定会议决定：请先登记审定会议（部务会或专题会）、上传会议纪要并添加本记录"
 
 
 def login(username: str) -> APIClient:
@@ -194,7 +197,7 @@ def test_whole_path(users, category, applicant, category_label):
 
     # 7. Experts: expert_5 (a member of CSF) is refused on a record CSF recommends.
     blocked = transitions_of(staff, nid)["shortlist"]["blocked_reasons"]
-    assert blocked == ["至少需要 3 位评审专家（已分配 0 位）", "中国科协内容审核尚未完成（当前版本）"]
+    assert blocked == ["至少需要 3 位评审专家（已分配 0 位）", NOT_DECIDED, "中国科协内容审核尚未完成（当前版本）"]
     response = staff.post(f"{URL}{nid}/assignments/", {"stage": "expert", "assignee": "expert_5"}, format="json")
     if unit == "CSF":
         assert (response.status_code, response.json()["errors"]) == (
@@ -210,6 +213,7 @@ def test_whole_path(users, category, applicant, category_label):
         assert (row["assignee"], row["stage"], row["status"]) == (expert, "expert", "open")
     assert transitions_of(staff, nid)["shortlist"]["blocked_reasons"] == [
         f"还有 {len(experts)} 位专家未提交评分",
+        NOT_DECIDED,
         "中国科协内容审核尚未完成（当前版本）",
     ]
     totals = []
@@ -230,7 +234,14 @@ def test_whole_path(users, category, applicant, category_label):
         (nid, 1, str(mean), f"{totals[0] - totals[-1]:.2f}", len(experts))
     ]
 
-    # 8. CAST content review, then shortlist.
+    # 8. 审定: a decision meeting with its minutes agrees (tests/workflows/test_decisions.py).
+    assert transitions_of(staff, nid)["shortlist"]["blocked_reasons"] == [
+        NOT_DECIDED,
+        "中国科协内容审核尚未完成（当前版本）",
+    ]
+    decided(users, "nominations.nomination", round_.pk, nid)
+
+    # 9. CAST content review, then shortlist.
     assert transitions_of(staff, nid)["shortlist"]["blocked_reasons"] == ["中国科协内容审核尚未完成（当前版本）"]
     post(content_cast, f"{URL}{nid}/content-reviews/", {"stage": "cast", "verdict": "pass", "opinion": "同意。"}, 201)
     shortlisted = post(staff, f"{URL}{nid}/transitions/shortlist/", {})

@@ -1,5 +1,5 @@
 """The selection over HTTP: quotas, thresholds, conflicts of interest, the ranking and its
-tie-break, shortlisting within the number of winners, the public notice with an objection
+ties, shortlisting within the number of winners, the public notice with an objection
 upheld (the candidate disqualified, the next one promoted through a notice of its own) and one
 dismissed, and exactly the configured number of winners per category announced."""
 
@@ -155,10 +155,11 @@ def test_an_expert_with_a_conflict_of_interest_is_refused(users):
     assert [s["expert"] for s in ok(api_as(users["cast_staff"]).get(f"{URL}{xuwen}/scores/"))] == ["expert_5"]
 
 
-def test_a_tie_is_broken_by_the_smaller_spread_then_the_lower_id(users):
+def test_equal_means_are_a_tie_whatever_the_spread_or_the_order_of_creation(users):
     round_ = selection_round()
     # Equal means of 80.00: one with scores 70/80/90 (spread 20), created first (lowest id);
-    # then two with 80/80/80 (spread 0).
+    # then two with 80/80/80 (spread 0). All three share rank 2; listed by name (丙 乙 甲),
+    # which decides nothing.
     wide = nomination_in(users, round_.pk, "volunteer", "scored", nominee_name="甲", totals=(70, 80, 90))
     even_1 = nomination_in(users, round_.pk, "volunteer", "scored", nominee_name="乙", totals=(80, 80, 80))
     even_2 = nomination_in(
@@ -170,9 +171,9 @@ def test_a_tie_is_broken_by_the_smaller_spread_then_the_lower_id(users):
     assert wide < even_1 < even_2
     assert ranking(users, round_.pk, "volunteer") == [
         (top, 1, "81.00", "0.00", 3),
+        (even_2, 2, "80.00", "0.00", 3),
         (even_1, 2, "80.00", "0.00", 3),
-        (even_2, 3, "80.00", "0.00", 3),
-        (wide, 4, "80.00", "20.00", 3),
+        (wide, 2, "80.00", "20.00", 3),
     ]
     # Other categories of the round are ranked apart.
     assert ranking(users, round_.pk, "team") == []

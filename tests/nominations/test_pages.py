@@ -18,6 +18,7 @@ from nominations.flows import NO_VIOLATION_STATEMENT
 from nominations.models import Nomination
 from notices import services as notice_services
 from notices.models import PublicNotice
+from tests.decisions import agreed
 from workflows import services as engine
 from workflows.attachments import attachment_add
 from workflows.models import Attachment, ReviewAssignment, Round, SensitiveTerm
@@ -139,6 +140,7 @@ def scored(users, round_: Round, shift: int = 0, **fields: Any) -> Nomination:
     engine.checkpoint_record(
         nomination, stage="cast", verdict="pass", opinion="内容无问题。", actor=users["content_cast"]
     )
+    agreed(nomination, users["cast_staff"])  # 审定: a decision meeting agreed
     return Nomination.objects.get(pk=nomination.pk)
 
 
@@ -491,7 +493,10 @@ def test_assign_experts_score_and_rank(client, users, round_):
     body = text_of(client.get(detail))
     assert "专家一" in body and "专家二" in body and "加权总分" in body
     body = text_of(client.get(f"/nominations/ranking/?round={round_.pk}&category=volunteer"))
-    assert "均分相同时，评分离散度（最高分与最低分之差）小者在前；仍相同时，提交在先者在前" in body
+    assert (
+        "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后"
+        in body
+    )
     assert "李明" in body and "本类别评选名额：10 名" in body
     # Weighted totals 86.30, 76.30 and 91.30: mean 84.63, spread 15.00.
     assert "84.63" in body and "15.00" in body
@@ -505,7 +510,10 @@ def test_ranking_marks_the_number_of_winners_and_is_for_cast_staff_and_auditor(c
     for username in ("cast_staff", "auditor"):
         client.force_login(users[username])
         body = text_of(client.get(f"/nominations/ranking/?round={round_.pk}&category=volunteer"))
-        assert "均分相同时，评分离散度（最高分与最低分之差）小者在前；仍相同时，提交在先者在前" in body
+        assert (
+            "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后"
+            in body
+        )
         assert "本类别评选名额：1 名" in body
         assert body.index("李明") < body.index("以上为前 1 名（评选名额）") < body.index("张华")
     client.force_login(users["cast_staff"])

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from applications.models import Application
 from nominations.models import Nomination
 from notifications.models import Notification
+from tests import decisions as decisions_helpers
 from tests.applications.builders import application_in, create_draft
 from tests.nominations.helpers import nomination_in
 from tests.notices import helpers as notice_helpers
@@ -79,7 +80,12 @@ def build_world(users: dict[str, Any], orgs: dict[str, Any]) -> dict[str, Any]:
         notice, entry.pk, files=[notice_helpers.upload("证据.pdf", notice_helpers.PDF_BYTES, "application/pdf")]
     )
     notification = Notification.objects.filter(recipient=users["cast_staff"]).order_by("pk").first()
+    # 审定: a decision meeting with its minutes that decided the application in expert review.
+    decision = decisions_helpers.meeting(users, app_round.pk)
+    decided = decisions_helpers.attach(users, decision["id"], "applications.application", records["app_xw_expert"])
     return {
+        "decision": decision["id"],
+        "decision_item": decided["items"][0]["id"],
         "records": loaded,
         "notice": notice.pk,
         "objection": objection.pk,

@@ -138,6 +138,7 @@ def fill(route: Route, world: dict[str, Any], record: Any = None) -> list[dict[s
                 "notifications": "notification",
                 **{"units": "unit", "users": "user", "registrations": "registration"},  # administration.people
                 "terms": "term",  # administration.rules
+                "decisions": "decision",  # 审定 decision meetings
             }
             if route.record_model is not None:
                 value = record.pk
@@ -165,6 +166,8 @@ def fill(route: Route, world: dict[str, Any], record: Any = None) -> list[dict[s
 
             first = SubprojectType.objects.filter(round_id=world.get("round")).order_by("pk").first()
             choices[name] = [first.pk if first else missing]
+        elif name == "item_id":  # a record attached to a decision meeting
+            choices[name] = [world.get("decision_item", missing)]
         elif name == "did":  # a round's document (administration.rounds)
             choices[name] = [world.get("round_document", missing)]
         elif name == "uidb64":  # Django's password reset link: a user id that does not exist

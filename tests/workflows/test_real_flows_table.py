@@ -32,6 +32,7 @@ from nominations.flows import NO_VIOLATION_STATEMENT, NominationFlow
 from tests.applications import helpers as app_helpers
 from tests.applications.builders import GOOD_SCORES, unique_name
 from tests.conftest import api_as
+from tests.decisions import decided
 from tests.nominations import helpers as nom_helpers
 from workflows.flows import OPINION_NONE, OPINION_OPTIONAL, OPINION_REQUIRED
 from workflows.models import AuditEvent, Round
@@ -75,6 +76,8 @@ OPINION = f"经审核，材料真实，{NO_VIOLATION_STATEMENT}，同意。"
 REQUIRED_OPINION = "请填写意见"
 
 # -- the tables ---------------------------------------------------------------------------------
+
+NOT_DECIDED = "尚未经审定会议决定：请先登记审定会议（部务会或专题会）、上传会议纪要并添加本记录"
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,14 @@ NOTICE_ENDED = [("publish",), ("end_period",)]
 # ---- 项目申报 -----------------------------------------------------------------------------------
 
 APP_EXPERT_REVIEW = [*RECOMMENDED, ("C", "pass_formal_review"), *ASSIGN]
-APP_PROPOSED = [*APP_EXPERT_REVIEW, *SCORE, ("review", "content_cast", "cast"), ("C", "propose"), ("notice",)]
+APP_PROPOSED = [
+    *APP_EXPERT_REVIEW,
+    *SCORE,
+    ("review", "content_cast", "cast"),
+    ("decide",),
+    ("C", "propose"),
+    ("notice",),
+]
 # publish_notice (and the nominations' promote) are taken when the record's notice is
 # published, never on their own: POSTed directly they are refused with DRIVEN first among the
 # reasons (a record moved alone would leave its notice unpublishable and itself stranded).
@@ -169,7 +179,11 @@ APPLICATIONS = Table(
         "recommended": ("recommended", RECOMMENDED, []),
         "returned_by_cast": ("returned", [*RECOMMENDED, ("C", "return_from_formal_review")], [("edit",)]),
         "rejected": ("rejected", [*RECOMMENDED, ("C", "reject_formal_review")], []),
-        "expert_review": ("expert_review", APP_EXPERT_REVIEW, [*SCORE, ("review", "content_cast", "cast")]),
+        "expert_review": (
+            "expert_review",
+            APP_EXPERT_REVIEW,
+            [*SCORE, ("review", "content_cast", "cast"), ("decide",)],
+        ),
         "rejected_after_review": ("rejected", [*APP_EXPERT_REVIEW, ("C", "reject")], []),
         "proposed": ("proposed", APP_PROPOSED[:-1], APP_PROPOSED[-1:]),
         "public_notice": (
@@ -269,7 +283,13 @@ APPLICATIONS = Table(
         "submitted": {"recommend": ["请上传推荐单位盖章意见（PDF）", "推荐单位内容审核尚未完成（当前版本）"]},
         "returned": {"resubmit": ["自退回以来内容没有任何修改，请修改后再提交"]},
         "returned_by_cast": {"resubmit": ["自退回以来内容没有任何修改，请修改后再提交"]},
-        "expert_review": {"propose": ["还有 3 位专家未提交评分", "中国科协内容审核尚未完成（当前版本）"]},
+        "expert_review": {
+            "propose": [
+                "还有 3 位专家未提交评分",
+                NOT_DECIDED,
+                "中国科协内容审核尚未完成（当前版本）",
+            ]
+        },
         "proposed": {"publish_notice": [DRIVEN, NOT_ON_REVIEWED_NOTICE, "发布前内容审核尚未完成（当前版本）"]},
         "public_notice": {
             "issue": [ISSUED, "该记录有 1 条异议尚未处理"],
@@ -305,7 +325,7 @@ APPLICATIONS = Table(
 
 NOM_EXPERT_REVIEW = [*RECOMMENDED, ("C", "confirm_eligible"), *ASSIGN]
 NOM_SCORED = [*NOM_EXPERT_REVIEW, *SCORE, ("review", "content_cast", "cast")]
-NOM_SHORTLISTED = [*NOM_SCORED, ("C", "shortlist"), ("notice",)]
+NOM_SHORTLISTED = [*NOM_SCORED, ("decide",), ("C", "shortlist"), ("notice",)]
 ALL_NOMINATION_CASES = {
     "draft",
     "withdrawn",
@@ -354,7 +374,11 @@ NOMINATIONS = Table(
         "not_recommended": ("not_recommended", [*SUBMITTED, ("R", "decline")], []),
         "recommended": ("recommended", RECOMMENDED, []),
         "ineligible": ("ineligible", [*RECOMMENDED, ("C", "declare_ineligible")], []),
-        "expert_review": ("expert_review", NOM_EXPERT_REVIEW, [*SCORE, ("review", "content_cast", "cast")]),
+        "expert_review": (
+            "expert_review",
+            NOM_EXPERT_REVIEW,
+            [*SCORE, ("review", "content_cast", "cast"), ("decide",)],
+        ),
         "not_selected": ("not_selected", [*NOM_SCORED, ("C", "not_select")], [("rival_disqualified",), ("notice",)]),
         "shortlisted": ("shortlisted", NOM_SHORTLISTED[:-1], NOM_SHORTLISTED[-1:]),
         "public_notice": (
@@ -385,7 +409,13 @@ NOMINATIONS = Table(
         "draft": {"submit": ["工作照片须 3–5 张（现为 0 张）", "请上传申报单位盖章意见（PDF）"]},
         "submitted": {"recommend": ["请上传推荐单位盖章意见（PDF）", "推荐单位内容审核尚未完成（当前版本）"]},
         "returned": {"resubmit": ["自退回以来内容没有任何修改，请修改后再提交"]},
-        "expert_review": {"shortlist": ["还有 3 位专家未提交评分", "中国科协内容审核尚未完成（当前版本）"]},
+        "expert_review": {
+            "shortlist": [
+                "还有 3 位专家未提交评分",
+                NOT_DECIDED,
+                "中国科协内容审核尚未完成（当前版本）",
+            ]
+        },
         "not_selected": {
             "promote": [
                 DRIVEN,
@@ -523,6 +553,10 @@ class Builder:
         scores = nom_helpers.uniform(85) if self.nominations else GOOD_SCORES
         body = {"scores": scores, "comment": "材料翔实，论证充分。"}
         ok(self.client(expert).post(self.url("scores/"), body, format="json"), 201)
+
+    def step_decide(self) -> None:
+        """审定: a decision meeting with its minutes agreed to the record."""
+        decided(self.users, self.table.record_type, self.round_id, self.pk)
 
     def step_edit(self) -> None:
         change = (

@@ -191,7 +191,8 @@ def test_application_defaults():
     assert parsed == ApplicationRoundSettings(
         name_max_length=20,
         attachment_max_mb=20,
-        recommender_quota=3,
+        per_unit_limit=1,
+        recommender_quota=None,  # no quota unless the round sets one
         min_experts=3,
         funding_min_yuan=40000,
         funding_max_yuan=100000,

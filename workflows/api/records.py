@@ -149,6 +149,8 @@ class RecordViewSet(
         record = row["record"]
         return {
             "rank": row["rank"],
+            "tied": row["tied"],
+            "rank_label": row["rank_label"],
             "id": record.pk,
             rt.name_field: rt.display_name(record),
             "organization": record.organization.name,
@@ -211,7 +213,14 @@ class RecordViewSet(
         ranking_row = inline_serializer(
             f"{rt.model.__name__}RankingRow",
             {
-                "rank": serializers.IntegerField(),
+                "rank": serializers.IntegerField(
+                    help_text="Competition rank by mean weighted score: equal means share a rank (1, 2, 2, 4)"
+                ),
+                "tied": serializers.BooleanField(
+                    help_text="Another record has the same mean: a tie, decided by the panel or the 审定 "
+                    "meeting; the order within a tie (by name) means nothing"
+                ),
+                "rank_label": serializers.CharField(help_text='The rank as shown: "3" or "3=" for a tie'),
                 "id": serializers.IntegerField(),
                 rt.name_field: serializers.CharField(),
                 "organization": serializers.CharField(),

@@ -232,7 +232,8 @@ def test_sub_projects_are_edited_with_their_limits_and_quotas(users, staff):
     )
     assert created.status_code == 201, created.json()
     sub = SubprojectType.objects.get(pk=created.json()["id"])
-    assert (sub.per_unit_limit, sub.quota, sub.position) == (1, 2, 3)
+    # No limit of its own: the round's (限项, default 1).
+    assert (sub.per_unit_limit, sub.limit_for_round(), sub.quota, sub.position) == (None, 1, 2, 3)
     assert [e.action for e in events(sub)] == ["created"]
     assert errors(staff.post(url, {"code": "rural_tour", "name": "重复"}, format="json")) == [
         "本批次已有代码为“rural_tour”的子项目"
@@ -243,7 +244,7 @@ def test_sub_projects_are_edited_with_their_limits_and_quotas(users, staff):
     one = f"{url}{grassroots.pk}/"
     assert errors(staff.patch(one, {"per_unit_limit": 2}, format="json"), 409)[1] == "申报 1 条（草稿 1）"
     assert staff.patch(one, {"per_unit_limit": 2, "confirm": True}, format="json").json()["per_unit_limit"] == 2
-    assert events(grassroots)[-1].data["changes"] == {"per_unit_limit": {"before": 1, "after": 2}}
+    assert events(grassroots)[-1].data["changes"] == {"per_unit_limit": {"before": None, "after": 2}}
     assert errors(staff.delete(one, {"reason": "不再设置"}, format="json"), 409) == ["已有单位申报该子项目，不能删除"]
     assert errors(staff.delete(f"{url}{sub.pk}/", {}, format="json")) == ["请填写删除理由"]
     assert staff.delete(f"{url}{sub.pk}/", {"reason": "今年不设"}, format="json").status_code == 204

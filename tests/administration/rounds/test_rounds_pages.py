@@ -39,7 +39,7 @@ def test_who_sees_the_round_management(client, users):
     # The auditor reads the settings; no form to change them.
     client.force_login(users["auditor"])
     body = client.get(f"/manage/rounds/{round_.pk}/").content.decode()
-    assert "保存设置" not in body and "每个推荐单位每个子项目的推荐名额（子项目未设时）" in body
+    assert "保存设置" not in body and "每个推荐单位每个子项目的推荐名额（子项目未设时；不填：不限名额）" in body
 
 
 def test_cast_staff_create_a_round_with_typed_fields(client, users):
