@@ -81,6 +81,33 @@ def days_left(record: Any, today: dt.date | None = None) -> int | None:
     return (record.revision_due - (today or timezone.localdate())).days
 
 
+def open_return_of(record: Any, today: dt.date | None = None) -> dict[str, Any] | None:
+    """The record's open return as pages and the API show it, or None when it is not returned."""
+    if record.state != getattr(record.flow_class.States, "RETURNED", None) or record.revision_due is None:
+        return None
+    left = days_left(record, today)
+    return {
+        "due": record.revision_due,
+        "days_left": left,
+        "lapsed": left is not None and left < 0,
+        "days_overdue": -left if left is not None and left < 0 else 0,
+        "returned_by_stage": record.returned_by_stage,
+        "returned_by_label": record.get_returned_by_stage_display(),
+        "opinion": record.return_opinion,
+    }
+
+
+def proposed_due(flow: Any, transition: Any, record: Any) -> dt.date | None:
+    """The default 补正期限 a return or an extension proposes (None for other transitions)."""
+    inputs = flow.inputs_of(transition)
+    today = timezone.localdate()
+    if due_valid in inputs:
+        return default_due(today)
+    if extension_valid in inputs:
+        return parse_due(None, today=today, current=record.revision_due)[0]
+    return None
+
+
 # -- conditions (state) and input checks -------------------------------------------------------
 
 
@@ -103,7 +130,7 @@ def not_lapsed(flow: Any, ctx: Any) -> Iterable[str]:
     if lapsed(record, today_of(ctx)):
         yield _("补正期限已于 %(due)s 届满，不能再提交；如需延期，请联系%(returner)s") % {
             "due": record.revision_due.isoformat(),
-            "returner": record.get_returned_by_stage_display() or _("退回单位"),
+            "returner": _("中国科协") if record.returned_by_stage == "cast" else _("推荐单位"),
         }
 
 
@@ -145,7 +172,7 @@ def close_return(flow: Any, ctx: Any) -> None:
     """A resubmission (or a decision after the deadline) ends the return."""
     record = flow.record
     if record.revision_due is not None:
-        ctx.audit_data["revision_due"] = record.revision_due.isoformat()
+        ctx.audit_data["closed_due"] = record.revision_due.isoformat()
     record.revision_due = None
     record.returned_by_stage = ""
     record.return_opinion = ""

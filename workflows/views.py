@@ -25,6 +25,7 @@ from .exceptions import WorkflowError
 from .flows import ASSIGNMENT_STAGE_LABELS
 from .models import AssignmentStatus, WorkflowRecord
 from .registry import get_record_model, record_type_of
+from .revision import open_return_of
 
 
 def _visible_or_404(record_type: str, pk: int, user: Any) -> WorkflowRecord:
@@ -146,6 +147,7 @@ def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
             (record._meta.get_field(name).verbose_name, getattr(record, name)) for name in record.content_fields
         ],
         "diagram": flow_diagram(type(flow), record.state),
+        "open_return": open_return_of(record),
     }
 
 
@@ -207,6 +209,7 @@ def record_transition(request: HttpRequest, record_type: str, pk: int, name: str
             name,
             actor=request.user,
             opinion=request.POST.get("opinion", ""),
+            data=_transition_data(request),
             client_ip=client_ip(request),
         )
     except WorkflowError as exc:
@@ -215,6 +218,15 @@ def record_transition(request: HttpRequest, record_type: str, pk: int, name: str
     else:
         messages.success(request, _("操作已完成"))
     return _back(request, record_type, pk)
+
+
+# What a page's action form may send with a transition besides the opinion (the flow's input
+# checks judge it): the 补正期限 of a return or an extension (empty: its default).
+TRANSITION_INPUTS = ("revision_due",)
+
+
+def _transition_data(request: HttpRequest) -> dict[str, str]:
+    return {key: request.POST[key].strip() for key in TRANSITION_INPUTS if request.POST.get(key, "").strip()}
 
 
 def _back(request: HttpRequest, record_type: str, pk: int) -> HttpResponse:

@@ -89,7 +89,7 @@ class Command(BaseCommand):
                 "# The flows, generated from the code (`python manage.py describe_flows`)",
                 "",
                 "Who: **A** applicant of the record's organization · **R** reviewer of its recommending unit · "
-                "**C** CAST staff · **E** an assigned expert; \"(its returner)\": only on a record that party "
+                '**C** CAST staff · **E** an assigned expert; "(its returner)": only on a record that party '
                 "returned for revision (its 补正期限, workflows/revision.py). Every transition writes an audit event.",
                 "",
             ]
