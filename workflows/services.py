@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts import permissions as perms
 from accounts.models import Role
 
-from . import hooks, revision
+from . import hooks
 from .audit import audit_append
 from .exceptions import (
     InvalidInput,
@@ -178,8 +178,6 @@ def available_transitions(record: WorkflowRecord, user: Any) -> list[dict[str, A
                 "blocked_reasons": reasons,
                 "opinion": s.opinion,
                 "bulk": s.bulk,
-                # A return or an extension takes a 补正期限: the date its form proposes.
-                "revision_due": revision.proposed_due(flow, transition, record),
             }
         )
     return result

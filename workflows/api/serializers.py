@@ -17,9 +17,6 @@ class TransitionOptionSerializer(serializers.Serializer):
     blocked_reasons = serializers.ListField(child=serializers.CharField())
     opinion = serializers.ChoiceField(choices=["none", "optional", "required"])
     bulk = serializers.BooleanField()
-    revision_due = serializers.DateField(
-        allow_null=True, help_text="退回或延期时提议的补正期限（data.revision_due 留空即取此默认值）；其他操作为 null"
-    )
 
 
 class TransitionRequestSerializer(serializers.Serializer):
