@@ -284,7 +284,7 @@ class RecordSerializer(serializers.ModelSerializer):
     organization = serializers.CharField(source="organization.code", read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     recommending_unit = serializers.CharField(source="recommending_unit.code", read_only=True, default=None)
-    revision_due = serializers.DateField(read_only=True, help_text="补正期限（退回修改时）")
+    revision_due = serializers.DateField(read_only=True, allow_null=True, help_text="补正期限（退回修改时）")
     returned_by_stage = serializers.CharField(read_only=True, help_text="退回环节：recommender 或 cast")
     open_return = serializers.SerializerMethodField()
 
