@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from notices.stage import public_notice
-from workflows import conditions
-from workflows.flows import CAST_STAFF, OPINION_REQUIRED, StandardFlow, Tell, counted, spec
+from workflows import conditions, revision
+from workflows.flows import CAST_STAFF, OPINION_REQUIRED, RETURNED_BY_CAST, StandardFlow, Tell, counted, spec
 
 
 def unit_limit_scope(record: Any) -> list[str]:
@@ -322,10 +322,43 @@ class ApplicationFlow(StandardFlow):
         target=S.RETURNED,
         label=gettext_lazy("形式审查退回修改"),
         permission=CAST_STAFF,
-        custom=spec(opinion=OPINION_REQUIRED, tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT)),
+        custom=spec(
+            opinion=OPINION_REQUIRED,
+            inputs=(revision.due_valid,),
+            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
+        ),
     )
     def return_from_formal_review(self, ctx):
-        pass
+        # Resubmitted, it goes back to the recommending unit (StandardFlow.resubmit).
+        revision.open_return(self, ctx, "cast")
+
+    @StandardFlow.transition(
+        source=S.RETURNED,
+        target=S.RETURNED,
+        label=gettext_lazy("延长补正期限（形式审查）"),
+        permission=RETURNED_BY_CAST,
+        custom=spec(
+            opinion=OPINION_REQUIRED,
+            inputs=(revision.extension_valid,),
+            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
+        ),
+    )
+    def extend_cast_revision(self, ctx):
+        revision.extend(self, ctx)
+
+    @StandardFlow.transition(
+        source=S.RETURNED,
+        target=S.REJECTED,
+        label=gettext_lazy("逾期未补正，不予立项"),
+        permission=RETURNED_BY_CAST,
+        custom=spec(
+            opinion=OPINION_REQUIRED,
+            checks=(revision.has_lapsed,),
+            tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT),
+        ),
+    )
+    def reject_lapsed(self, ctx):
+        revision.close_return(self, ctx)
 
     @StandardFlow.transition(
         source=S.RECOMMENDED,

@@ -23,7 +23,7 @@ from accounts.models import OrgType, Role
 from applications.models import Application
 from common.http import parse_id
 from nominations.models import Nomination
-from workflows.flows import BaseFlow, RolePermission
+from workflows.flows import BaseFlow, ReturnerPermission, RolePermission
 from workflows.models import (
     AssignmentStatus,
     AuditEvent,
@@ -44,12 +44,19 @@ def _join(items: Any) -> str:
     return _("、").join(str(i) for i in items)
 
 
+def _moves_on(permission: Any) -> bool:
+    """A permission of the one who moves the record on. The returner's extension or decision on
+    a returned record's 补正期限 (``ReturnerPermission``) is a fallback, not the next step: the
+    applicant's resubmission is."""
+    return isinstance(permission, RolePermission) and not isinstance(permission, ReturnerPermission)
+
+
 def _roles(flow: type[BaseFlow], state: str) -> list[str]:
     """The roles that may move a record on from ``state``, in the order of its transitions."""
     roles: list[str] = []
     for transition in flow.outgoing(state):
         permission = transition.permission
-        if isinstance(permission, RolePermission) and permission.role not in roles:
+        if _moves_on(permission) and permission.role not in roles:
             roles.append(permission.role)
     return roles
 
@@ -58,7 +65,7 @@ def _action_labels(flow: type[BaseFlow], state: str, role: str) -> list[str]:
     labels: list[str] = []
     for transition in flow.outgoing(state):
         permission = transition.permission
-        if isinstance(permission, RolePermission) and permission.role == role and str(transition.label) not in labels:
+        if _moves_on(permission) and permission.role == role and str(transition.label) not in labels:
             labels.append(str(transition.label))
     return labels
 
@@ -83,6 +90,9 @@ def _deadline(record: Any, flow: type[BaseFlow], roles: list[str]) -> dt.datetim
     holds the record, its review deadlines while a reviewer or CAST does."""
     round_ = record.round
     if record.state in flow.editable_states:
+        if getattr(record, "revision_due", None) is not None:  # returned: its 补正期限, to the day's end
+            end = dt.datetime.combine(record.revision_due, dt.time(23, 59, 59))
+            return timezone.make_aware(end)
         return round_.submission_closes
     if Role.SOCIETY_REVIEWER in roles:
         return round_.recommender_review_due

@@ -15,6 +15,11 @@ SUBJECTS: dict[str, Any] = {
     "withdraw": gettext_lazy("%(title)s 已被申报单位撤回"),
     "return_for_revision": gettext_lazy("【请修改】%(title)s 被退回修改"),
     "return_from_formal_review": gettext_lazy("【请修改】%(title)s 在形式审查中被退回"),
+    "extend_revision": gettext_lazy("【请修改】%(title)s 的补正期限已延长"),
+    "extend_cast_revision": gettext_lazy("【请修改】%(title)s 的补正期限已延长"),
+    "decline_lapsed": gettext_lazy("%(title)s 逾期未补正，不予推荐"),
+    "reject_lapsed": gettext_lazy("%(title)s 逾期未补正，不予立项"),
+    "revision_due_soon": gettext_lazy("【提醒】%(title)s 的补正期限 %(revision_due)s 即将届满"),
     "recommend": gettext_lazy("%(title)s 已获推荐，待中国科协审核"),
     "decline": gettext_lazy("%(title)s 未获推荐"),
     "assigned": gettext_lazy("【评审任务】请评审 %(title)s"),
@@ -42,6 +47,7 @@ def render(key: str, context: dict[str, Any], language: str) -> tuple[str, str, 
             "action": context.get("action_label", ""),
             "days": context.get("days", ""),
             "days_overdue": context.get("days_overdue", ""),
+            "revision_due": context.get("revision_due", ""),
         }
         subject = str(SUBJECTS.get(key, GENERIC_SUBJECT)) % values
         body_context = {**context, "subject": subject, "state_label": context.get("state_label", "")}

@@ -50,6 +50,46 @@ def window_closing(today: dt.date) -> int:
     return written
 
 
+# A returned record's applicants are reminded when this many working days of its 补正期限 are
+# left after today (the deadline day included): 2, then 1 (on the last working day before it).
+REVISION_REMINDER_WORKING_DAYS = (2, 1)
+
+
+def revisions_due(today: dt.date) -> int:
+    """Applicants of a returned record hear that its 补正期限 is about to lapse: once per record,
+    deadline and occasion (an extended deadline is a new one, reminded again)."""
+    from workflows.calendar import official_calendar
+
+    calendar = official_calendar()
+    written = 0
+    for model in record_models().values():
+        returned = getattr(model.flow_class.States, "RETURNED", None)
+        if returned is None:  # a flow without returns
+            continue
+        for record in model.objects.filter(state=returned, revision_due__gte=today).select_related("organization"):
+            due = record.revision_due
+            left = sum(
+                1 for n in range(1, (due - today).days + 1) if calendar.is_working_day(today + dt.timedelta(days=n))
+            )
+            if left not in REVISION_REMINDER_WORKING_DAYS:
+                continue
+            context = {
+                **record_context(record),
+                "revision_due": due.isoformat(),
+                "working_days_left": left,
+                "opinion": record.return_opinion,
+            }
+            written += len(
+                outbox_write(
+                    users=audience_users(record, "applicants"),
+                    message_key="revision_due_soon",
+                    context=context,
+                    dedup_base=f"reminder:revision:{record.record_type()}:{record.pk}:{due.isoformat()}:{left}",
+                )
+            )
+    return written
+
+
 def assignments_overdue(today: dt.date) -> int:
     """An overdue task reminds its assignee; N days later it escalates to the record's
     recommending-unit reviewers and CAST staff."""
@@ -131,6 +171,7 @@ def run_reminders(today: dt.date | None = None) -> dict[str, Any]:
     with transaction.atomic():
         return {
             "window_closing": window_closing(today),
+            "revision_due": revisions_due(today),
             "assignment_overdue": assignments_overdue(today),
             "notice_ended": notices_ended(today),
         }

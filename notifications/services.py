@@ -277,6 +277,9 @@ def notify_users(
         "actor_name": event.actor_name,
         "event_id": event.pk,
     }
+    if (event.data or {}).get("revision_due"):  # a return or an extension: until when (补正期限)
+        context["revision_due"] = event.data["revision_due"]
+        context["previous_due"] = event.data.get("previous_due") or ""
     return outbox_write(
         users=users,
         message_key=event_name,

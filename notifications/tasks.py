@@ -94,7 +94,7 @@ def relay_pending(older_than_seconds: int = 60, stuck_after_seconds: int = 900) 
 
 @shared_task
 def send_reminders() -> dict:
-    """Daily: window-closing reminders, overdue tasks and escalations, ended notices."""
+    """Daily: window-closing reminders, 补正期限 about to lapse, overdue tasks and escalations, ended notices."""
     from .reminders import run_reminders
 
     return run_reminders()

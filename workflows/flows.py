@@ -21,6 +21,7 @@ from viewflow import fsm
 from accounts import permissions as perms
 from accounts.models import Role
 
+from . import revision
 from .conditions import before_unit_deadline, changed_since_last_revision
 
 OPINION_NONE = "none"
@@ -144,9 +145,27 @@ class RolePermission:
         raise ValueError(f"unknown scope {self.scope}")
 
 
+class ReturnerPermission(RolePermission):
+    """The role and scope of a ``RolePermission``, held only on a record that this party
+    returned for revision (``record.returned_by_stage``): who returned it decides on its
+    补正期限 (extends it, or declines the record once it lapsed)."""
+
+    def __init__(self, role: str, scope: str, stage: str):
+        super().__init__(role, scope)
+        self.stage = stage
+
+    def __repr__(self) -> str:
+        return f"ReturnerPermission({self.role!r}, {self.scope!r}, {self.stage!r})"
+
+    def __call__(self, flow: Any, user: Any) -> bool:
+        return flow.record.returned_by_stage == self.stage and super().__call__(flow, user)
+
+
 APPLICANT = RolePermission(Role.APPLICANT, "own")
 RECOMMENDER = RolePermission(Role.SOCIETY_REVIEWER, "recommender")
 CAST_STAFF = RolePermission(Role.CAST_STAFF, "cast")
+RETURNED_BY_RECOMMENDER = ReturnerPermission(Role.SOCIETY_REVIEWER, "recommender", "recommender")
+RETURNED_BY_CAST = ReturnerPermission(Role.CAST_STAFF, "cast", "cast")
 
 
 def record_state(choices: Any, default: Any) -> fsm.State:
@@ -370,26 +389,47 @@ class StandardFlow(BaseFlow):
         target=StandardState.RETURNED,
         label=pgettext_lazy("action", "退回修改"),
         permission=RECOMMENDER,
-        custom=spec(opinion=OPINION_REQUIRED, tell=(Tell.APPLICANTS,)),
+        custom=spec(opinion=OPINION_REQUIRED, inputs=(revision.due_valid,), tell=(Tell.APPLICANTS,)),
     )
     def return_for_revision(self, ctx: Any) -> None:
-        pass
+        revision.open_return(self, ctx, "recommender")
 
+    # Until its 补正期限, not the submission window: returns happen after the window by design
+    # (workflows/revision.py). The unit's internal deadline is for first submissions only.
     @standard_state.transition(
         source=StandardState.RETURNED,
         target=StandardState.SUBMITTED,
         label=_("修改后重新提交"),
         permission=APPLICANT,
         custom=spec(
-            window="submission",
             snapshot=True,
             checkpoint="submission",
-            checks=(Hook("submit_checks"), changed_since_last_revision),
+            checks=(revision.not_lapsed, Hook("submit_checks"), changed_since_last_revision),
             tell=(Tell.RECOMMENDER_REVIEWERS, Tell.RECOMMENDER_CONTENT),
         ),
     )
     def resubmit(self, ctx: Any) -> None:
-        pass
+        revision.close_return(self, ctx)
+
+    @standard_state.transition(
+        source=StandardState.RETURNED,
+        target=StandardState.RETURNED,
+        label=_("延长补正期限"),
+        permission=RETURNED_BY_RECOMMENDER,
+        custom=spec(opinion=OPINION_REQUIRED, inputs=(revision.extension_valid,), tell=(Tell.APPLICANTS,)),
+    )
+    def extend_revision(self, ctx: Any) -> None:
+        revision.extend(self, ctx)
+
+    @standard_state.transition(
+        source=StandardState.RETURNED,
+        target=StandardState.NOT_RECOMMENDED,
+        label=_("逾期未补正，不予推荐"),
+        permission=RETURNED_BY_RECOMMENDER,
+        custom=spec(opinion=OPINION_REQUIRED, checks=(revision.has_lapsed,), tell=(Tell.APPLICANTS,)),
+    )
+    def decline_lapsed(self, ctx: Any) -> None:
+        revision.close_return(self, ctx)
 
     @standard_state.transition(
         source=StandardState.SUBMITTED,

@@ -134,6 +134,14 @@ class Round(models.Model):
         return None
 
 
+class ReturnStage(models.TextChoices):
+    """Who returned a record for revision (退回修改): the party that may extend its 补正期限
+    or, once it lapsed, decline the record."""
+
+    RECOMMENDER = "recommender", _("推荐单位审核")
+    CAST = "cast", _("中国科协形式审查")
+
+
 class WorkflowRecord(models.Model):
     """Base of every record a flow moves: applications, nominations, the test record.
 
@@ -157,6 +165,14 @@ class WorkflowRecord(models.Model):
     )
     state = models.CharField(_("状态"), max_length=30, db_index=True, editable=False)
     current_revision_hash = models.CharField(_("当前版本哈希"), max_length=64, blank=True, editable=False)
+    # The open return for revision (set by a return, cleared by the resubmission): until when
+    # the applicant may resubmit (补正期限, inclusive, a local date), who returned it and why.
+    # Written only by transitions (workflows/revision.py); the audit events keep every one.
+    revision_due = models.DateField(_("补正期限"), null=True, blank=True, editable=False)
+    returned_by_stage = models.CharField(
+        _("退回环节"), max_length=20, choices=ReturnStage.choices, blank=True, editable=False
+    )
+    return_opinion = models.TextField(_("退回意见"), blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

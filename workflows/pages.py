@@ -148,7 +148,16 @@ def record_list(request: HttpRequest, rt: Any) -> HttpResponse:
 
 
 def _render_form(request: HttpRequest, rt: Any, form: Any, errors: list[str], record: Any = None) -> HttpResponse:
-    context = {"rt": rt, "form": form, "errors": errors, "record": record, **form.context(record)}
+    from .revision import open_return_of
+
+    context = {
+        "rt": rt,
+        "form": form,
+        "errors": errors,
+        "record": record,
+        "open_return": open_return_of(record) if record is not None else None,
+        **form.context(record),
+    }
     return render(request, rt.form_template, context, status=400 if errors else 200)
 
 

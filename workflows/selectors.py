@@ -41,6 +41,11 @@ def visible_records(model: type[WorkflowRecord], *, user: Any) -> QuerySet:
         condition |= Q(recommending_unit_id__in=reviewer_orgs) & ~Q(state=draft) & ~Q(current_revision_hash="")
     if perms.is_cast_staff(user):
         condition |= Q(state__in=flow.cast_visible_states)
+        # A record CAST returned at formal review stays CAST's business until it is resubmitted:
+        # its staff extend its 补正期限 or decline it once it lapsed.
+        returned = getattr(flow.States, "RETURNED", None)
+        if returned is not None:
+            condition |= Q(state=returned, returned_by_stage="cast")
     content_orgs = {g.org_id for g in grants if g.role == Role.CONTENT_REVIEWER}
     if content_orgs:
         waiting_states = {state for state in flow.States.values if flow.stage_for_state(state) == "recommender"}

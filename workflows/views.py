@@ -25,6 +25,7 @@ from .exceptions import WorkflowError
 from .flows import ASSIGNMENT_STAGE_LABELS
 from .models import AssignmentStatus, WorkflowRecord
 from .registry import get_record_model, record_type_of
+from .revision import open_return_of, proposed_due
 
 
 def _visible_or_404(record_type: str, pk: int, user: Any) -> WorkflowRecord:
@@ -125,6 +126,15 @@ def expert_users() -> list[Any]:
     return list(User.objects.filter(memberships__role=Role.EXPERT).distinct().order_by("username"))
 
 
+def _with_proposed_due(record: WorkflowRecord, options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each option with the 补正期限 its form proposes (a return or an extension; else None)."""
+    flow = record.get_flow()
+    for option in options:
+        found = flow.find(option["name"], record.state)
+        option["revision_due"] = proposed_due(flow, found, record) if found is not None else None
+    return options
+
+
 def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
     """What the action, content-review and history fragments need."""
     flow = record.get_flow()
@@ -133,7 +143,7 @@ def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
         "record": record,
         "record_type": record.record_type(),
         "state_label": flow.state_label(record.state),
-        "transitions": services.available_transitions(record, user),
+        "transitions": _with_proposed_due(record, services.available_transitions(record, user)),
         "content_reviews": selectors.content_reviews(record, user=user),
         "needed_stage": needed_stage,
         # Only the content reviewers of the organization answering for the stage see the form.
@@ -146,6 +156,7 @@ def workflow_context(record: WorkflowRecord, user: Any) -> dict[str, Any]:
             (record._meta.get_field(name).verbose_name, getattr(record, name)) for name in record.content_fields
         ],
         "diagram": flow_diagram(type(flow), record.state),
+        "open_return": open_return_of(record),
     }
 
 
@@ -207,6 +218,7 @@ def record_transition(request: HttpRequest, record_type: str, pk: int, name: str
             name,
             actor=request.user,
             opinion=request.POST.get("opinion", ""),
+            data=_transition_data(request),
             client_ip=client_ip(request),
         )
     except WorkflowError as exc:
@@ -215,6 +227,15 @@ def record_transition(request: HttpRequest, record_type: str, pk: int, name: str
     else:
         messages.success(request, _("操作已完成"))
     return _back(request, record_type, pk)
+
+
+# What a page's action form may send with a transition besides the opinion (the flow's input
+# checks judge it): the 补正期限 of a return or an extension (empty: its default).
+TRANSITION_INPUTS = ("revision_due",)
+
+
+def _transition_data(request: HttpRequest) -> dict[str, str]:
+    return {key: request.POST[key].strip() for key in TRANSITION_INPUTS if request.POST.get(key, "").strip()}
 
 
 def _back(request: HttpRequest, record_type: str, pk: int) -> HttpResponse:

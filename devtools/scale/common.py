@@ -23,8 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from workflows.calendar import notice_end
+from workflows.calendar import notice_end, official_calendar
 from workflows.models import Attachment, Checkpoint, CheckpointStage, ReviewAssignment, Revision, Verdict
+from workflows.revision import DEFAULT_WORKING_DAYS
 from workflows.scanner import current_scanner, scan_fields
 from workflows.services import content_hash
 
@@ -32,6 +33,8 @@ from .bulk import Chain, Inserter, Phase
 
 # The decision meeting's minutes (one stored file for every seeded meeting).
 MINUTES_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# The returns of the flows and who returns (workflows/revision.py).
+RETURNS = {"return_for_revision": "recommender", "return_from_formal_review": "cast"}
 
 DAY = dt.timedelta(days=1)
 
@@ -200,6 +203,18 @@ class Seeder:
         """A transition's audit event (``transition`` step 5), acting as ``who``: the
         applicant, the recommending unit's reviewer, or CAST staff."""
         actor, org_code, role = self.acting(p, who)
+        data = dict(data or {})
+        # A return's 补正期限 (workflows/revision.py), as the transition writes it: on the event
+        # and, while open, on the record (``write_open_returns``); a resubmission closes it.
+        if name in RETURNS:
+            due = self.revision_calendar().add_working_days(
+                timezone.localdate(at) + dt.timedelta(days=1), DEFAULT_WORKING_DAYS
+            )
+            data.update(revision_due=due.isoformat(), returned_by_stage=RETURNS[name])
+            p.open_return = (due, RETURNS[name], opinion.strip())
+        elif name == "resubmit" and getattr(p, "open_return", None):
+            data = {"closed_due": p.open_return[0].isoformat(), **data}
+            p.open_return = None
         self.event(
             p,
             at,
@@ -210,7 +225,7 @@ class Seeder:
             from_state=p.cur,
             to_state=to_state,
             opinion=opinion.strip(),
-            data=data or {},
+            data=data,
             client_ip=client_address(actor),
         )
         p.cur = to_state
@@ -293,6 +308,25 @@ class Seeder:
             "minutes_sha256": minutes.sha256,
             "decision": Decision.APPROVE,
         }
+
+    def revision_calendar(self) -> Any:
+        if getattr(self, "_calendar", None) is None:
+            self._calendar = official_calendar()
+        return self._calendar
+
+    def write_open_returns(self) -> int:
+        """The records whose last return is still open carry it (after every step: the record
+        rows are written before the events). One UPDATE per (deadline, returner, opinion)."""
+        from workflows.registry import get_record_model
+
+        groups: dict[tuple[Any, str, str], list[int]] = {}
+        for p in self.plans:
+            if getattr(p, "open_return", None):
+                groups.setdefault(p.open_return, []).append(p.pk)
+        model = get_record_model(self.label)
+        for (due, stage, opinion), pks in groups.items():
+            model.objects.filter(pk__in=pks).update(revision_due=due, returned_by_stage=stage, return_opinion=opinion)
+        return sum(len(pks) for pks in groups.values())
 
     def acting(self, p: Any, who: str) -> tuple[Any, str, str]:
         if who == "applicant":

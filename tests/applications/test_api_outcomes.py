@@ -98,11 +98,13 @@ def test_return_from_formal_review_then_resubmit(users, round_id):
     app_id = application_in(users, round_id, "recommended")
     returned = ok(act(users, "cast_staff", app_id, "return_from_formal_review", opinion="请补充主管单位意见。"))
     assert returned["state"] == "returned"
-    # Out of CAST's sight while the applicant revises it.
-    assert api_as(users["cast_staff"]).get(f"{URL}{app_id}/").status_code == 404
+    # CAST staff keep it in sight while it is returned: its 补正期限 is theirs to extend.
+    assert api_as(users["cast_staff"]).get(f"{URL}{app_id}/").status_code == 200
     client = api_as(users["applicant_csf_br1"])
     assert client.patch(f"{URL}{app_id}/", {"conditions": "团队 10 人。"}, format="json").status_code == 200
     assert ok(act(users, "applicant_csf_br1", app_id, "resubmit"))["state"] == "submitted"
+    # Resubmitted, it is back with the recommending unit and out of CAST's sight.
+    assert api_as(users["cast_staff"]).get(f"{URL}{app_id}/").status_code == 404
     diff = client.get(f"{URL}{app_id}/diff/").json()
     assert (diff["since"], [c["field"] for c in diff["changes"]]) == (1, ["conditions"])
 

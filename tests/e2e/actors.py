@@ -118,7 +118,8 @@ class Actor:
         """Take a transition: fill the opinion of its form (if given) and press its button."""
         form = self.action_form(button)
         if opinion:
-            form.get_by_role("textbox").fill(opinion)
+            # the opinion's textarea (a return's form also has its 补正期限 date field)
+            form.locator("textarea[name=opinion]").fill(opinion)
         button_el = form.get_by_role("button")
         if button_el.is_disabled():
             reasons = form.locator("ul.reasons").inner_text() if form.locator("ul.reasons").count() else ""

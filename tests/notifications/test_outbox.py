@@ -127,14 +127,15 @@ def test_window_closing_reminders_once_per_record_and_occasion(users, orgs):
     )
     make_dossier(org=orgs["CSF-BR1"], user=users["applicant_csf_br1"], round=round_, title="未提交的草稿")
     first = run_reminders(today)
-    assert first == {"window_closing": 2, "assignment_overdue": 0, "notice_ended": 0}
+    assert first == {"window_closing": 2, "revision_due": 0, "assignment_overdue": 0, "notice_ended": 0}
     assert rows("window_closing") == [
         ("applicant_csf_br1", "email", "pending", False),
         ("applicant_csf_br1", "in_app", "sent", False),
     ]
-    assert run_reminders(today) == {"window_closing": 0, "assignment_overdue": 0, "notice_ended": 0}
+    assert run_reminders(today) == {"window_closing": 0, "revision_due": 0, "assignment_overdue": 0, "notice_ended": 0}
     assert run_reminders(today + dt.timedelta(days=1)) == {
         "window_closing": 0,
+        "revision_due": 0,
         "assignment_overdue": 0,
         "notice_ended": 0,
     }

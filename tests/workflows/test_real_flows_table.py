@@ -19,12 +19,14 @@ rolled back, so that one record serves them all).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role
 from applications.flows import ApplicationFlow
@@ -101,6 +103,12 @@ class Table:
     bad_inputs: dict[str, list[tuple[str, dict[str, Any], list[str]]]] = field(default_factory=dict)
     # transition → the data it is performed with
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # transition → the cases in which its permission holds (a ``ReturnerPermission``: only on a
+    # record that party returned); in the other cases of its states its holder is refused (403)
+    returner_only: dict[str, set[str]] = field(default_factory=dict)
+    # case → transition → the reasons its permitted user is refused with in the ready phase
+    # (the 补正期限 not lapsed for a decision, lapsed for a resubmission; "{due}": its date)
+    ready_unmet: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def _t(who: str, sources: set[str], target: str, opinion: str) -> tuple[str, frozenset[str], str, str]:
@@ -147,6 +155,11 @@ DRIVEN = "该操作随公示的发布执行：请在公示管理中发布该记�
 ISSUED = "公示期至 {ends_on} 结束，尚未期满"
 NOT_ON_REVIEWED_NOTICE = "该记录不在已通过发布前内容审核、待发布的公示名单上"
 NO_UPHELD_OBJECTION = "该记录没有成立的异议"
+# The 补正期限 (workflows/revision.py): a decision only once it lapsed, a resubmission only before.
+NOT_YET_LAPSED = "补正期限 {due} 尚未届满，届满后方可作出决定"
+LAPSED_ASK_RECOMMENDER = "补正期限已于 {due} 届满，不能再提交；如需延期，请联系推荐单位"
+LAPSED_ASK_CAST = "补正期限已于 {due} 届满，不能再提交；如需延期，请联系中国科协"
+UNCHANGED = "自退回以来内容没有任何修改，请修改后再提交"
 
 APPLICATIONS = Table(
     key="applications",
@@ -160,6 +173,10 @@ APPLICATIONS = Table(
         "recommend": _t("R", {"submitted"}, "recommended", REQ),
         "return_for_revision": _t("R", {"submitted"}, "returned", REQ),
         "resubmit": _t("A", {"returned"}, "submitted", OPT),
+        "extend_revision": _t("R", {"returned"}, "returned", REQ),
+        "decline_lapsed": _t("R", {"returned"}, "not_recommended", REQ),
+        "extend_cast_revision": _t("C", {"returned"}, "returned", REQ),
+        "reject_lapsed": _t("C", {"returned"}, "rejected", REQ),
         "pass_formal_review": _t("C", {"recommended"}, "expert_review", OPT),
         "reject_formal_review": _t("C", {"recommended"}, "rejected", REQ),
         "return_from_formal_review": _t("C", {"recommended"}, "returned", REQ),
@@ -175,9 +192,15 @@ APPLICATIONS = Table(
         "submitted": ("submitted", SUBMITTED, RECOMMENDER_READY),
         "withdrawn_after_submit": ("withdrawn", [*SUBMITTED, ("A", "withdraw")], []),
         "returned": ("returned", [*SUBMITTED, ("R", "return_for_revision")], [("edit",)]),
+        "returned_lapsed": ("returned", [*SUBMITTED, ("R", "return_for_revision")], [("edit",), ("lapse",)]),
         "not_recommended": ("not_recommended", [*SUBMITTED, ("R", "decline")], []),
         "recommended": ("recommended", RECOMMENDED, []),
         "returned_by_cast": ("returned", [*RECOMMENDED, ("C", "return_from_formal_review")], [("edit",)]),
+        "returned_by_cast_lapsed": (
+            "returned",
+            [*RECOMMENDED, ("C", "return_from_formal_review")],
+            [("edit",), ("lapse",)],
+        ),
         "rejected": ("rejected", [*RECOMMENDED, ("C", "reject_formal_review")], []),
         "expert_review": (
             "expert_review",
@@ -201,9 +224,11 @@ APPLICATIONS = Table(
             "submitted",
             "withdrawn_after_submit",
             "returned",
+            "returned_lapsed",
             "not_recommended",
             "recommended",
             "returned_by_cast",
+            "returned_by_cast_lapsed",
             "rejected",
             "expert_review",
             "rejected_after_review",
@@ -219,9 +244,11 @@ APPLICATIONS = Table(
             "submitted",
             "withdrawn_after_submit",
             "returned",
+            "returned_lapsed",
             "not_recommended",
             "recommended",
             "returned_by_cast",
+            "returned_by_cast_lapsed",
             "rejected",
             "expert_review",
             "rejected_after_review",
@@ -236,6 +263,7 @@ APPLICATIONS = Table(
             "submitted",
             "recommended",
             "returned_by_cast",
+            "returned_by_cast_lapsed",
             "rejected",
             "expert_review",
             "rejected_after_review",
@@ -247,9 +275,11 @@ APPLICATIONS = Table(
         "content_gd_cast": set(),
         # waiting on CAST's content review (expert review, proposed), or once it passed one
         "content_cast": {"expert_review", "proposed", "public_notice", "approved", "revoked"},
-        # from recommended on; not a record CAST returned to its applicant
+        # from recommended on, and a record CAST itself returned (its 补正期限 is CAST's business)
         "cast_staff": {
             "recommended",
+            "returned_by_cast",
+            "returned_by_cast_lapsed",
             "rejected",
             "expert_review",
             "rejected_after_review",
@@ -266,9 +296,11 @@ APPLICATIONS = Table(
             "submitted",
             "withdrawn_after_submit",
             "returned",
+            "returned_lapsed",
             "not_recommended",
             "recommended",
             "returned_by_cast",
+            "returned_by_cast_lapsed",
             "rejected",
             "expert_review",
             "rejected_after_review",
@@ -281,8 +313,10 @@ APPLICATIONS = Table(
     unmet={
         "draft": {"submit": ["请上传加盖公章的申报书（PDF）"]},
         "submitted": {"recommend": ["请上传推荐单位盖章意见（PDF）", "推荐单位内容审核尚未完成（当前版本）"]},
-        "returned": {"resubmit": ["自退回以来内容没有任何修改，请修改后再提交"]},
-        "returned_by_cast": {"resubmit": ["自退回以来内容没有任何修改，请修改后再提交"]},
+        "returned": {"resubmit": [UNCHANGED], "decline_lapsed": [NOT_YET_LAPSED]},
+        "returned_lapsed": {"resubmit": [UNCHANGED], "decline_lapsed": [NOT_YET_LAPSED]},
+        "returned_by_cast": {"resubmit": [UNCHANGED], "reject_lapsed": [NOT_YET_LAPSED]},
+        "returned_by_cast_lapsed": {"resubmit": [UNCHANGED], "reject_lapsed": [NOT_YET_LAPSED]},
         "expert_review": {
             "propose": [
                 "还有 3 位专家未提交评分",
@@ -302,11 +336,29 @@ APPLICATIONS = Table(
         "return_for_revision": [REQUIRED_OPINION],
         "reject_formal_review": [REQUIRED_OPINION],
         "return_from_formal_review": [REQUIRED_OPINION],
+        "extend_revision": [REQUIRED_OPINION],
+        "decline_lapsed": [REQUIRED_OPINION],
+        "extend_cast_revision": [REQUIRED_OPINION],
+        "reject_lapsed": [REQUIRED_OPINION],
         "propose": [REQUIRED_OPINION],
         "reject": [REQUIRED_OPINION],
         "revoke": [REQUIRED_OPINION],
     },
     bad_inputs={
+        "submitted": [
+            (
+                "return_for_revision",
+                {"opinion": OPINION, "data": {"revision_due": "下周五"}},
+                ["补正期限“下周五”不是有效日期，格式应为 YYYY-MM-DD"],
+            ),
+        ],
+        "returned_lapsed": [
+            (
+                "extend_revision",
+                {"opinion": OPINION, "data": {"revision_due": "2026-13-01"}},
+                ["补正期限“2026-13-01”不是有效日期，格式应为 YYYY-MM-DD"],
+            ),
+        ],
         "expert_review": [
             ("propose", {"opinion": OPINION}, ["请填写拟资助金额"]),
             ("propose", {"opinion": OPINION, "data": {"funding_amount": "0"}}, ["拟资助金额必须大于 0"]),
@@ -319,6 +371,18 @@ APPLICATIONS = Table(
         ],
     },
     data={"propose": {"funding_amount": "60000.00"}},
+    returner_only={
+        "extend_revision": {"returned", "returned_lapsed"},
+        "decline_lapsed": {"returned", "returned_lapsed"},
+        "extend_cast_revision": {"returned_by_cast", "returned_by_cast_lapsed"},
+        "reject_lapsed": {"returned_by_cast", "returned_by_cast_lapsed"},
+    },
+    ready_unmet={
+        "returned": {"decline_lapsed": [NOT_YET_LAPSED]},
+        "returned_lapsed": {"resubmit": [LAPSED_ASK_RECOMMENDER]},
+        "returned_by_cast": {"reject_lapsed": [NOT_YET_LAPSED]},
+        "returned_by_cast_lapsed": {"resubmit": [LAPSED_ASK_CAST]},
+    },
 )
 
 # ---- 四个十佳推荐 -------------------------------------------------------------------------------
@@ -332,6 +396,7 @@ ALL_NOMINATION_CASES = {
     "submitted",
     "withdrawn_after_submit",
     "returned",
+    "returned_lapsed",
     "not_recommended",
     "recommended",
     "ineligible",
@@ -356,6 +421,8 @@ NOMINATIONS = Table(
         "recommend": _t("R", {"submitted"}, "recommended", REQ),
         "return_for_revision": _t("R", {"submitted"}, "returned", REQ),
         "resubmit": _t("A", {"returned"}, "submitted", OPT),
+        "extend_revision": _t("R", {"returned"}, "returned", REQ),
+        "decline_lapsed": _t("R", {"returned"}, "not_recommended", REQ),
         "confirm_eligible": _t("C", {"recommended"}, "expert_review", OPT),
         "declare_ineligible": _t("C", {"recommended"}, "ineligible", REQ),
         "not_select": _t("C", {"expert_review"}, "not_selected", OPT),
@@ -371,6 +438,7 @@ NOMINATIONS = Table(
         "submitted": ("submitted", SUBMITTED, RECOMMENDER_READY),
         "withdrawn_after_submit": ("withdrawn", [*SUBMITTED, ("A", "withdraw")], []),
         "returned": ("returned", [*SUBMITTED, ("R", "return_for_revision")], [("edit",)]),
+        "returned_lapsed": ("returned", [*SUBMITTED, ("R", "return_for_revision")], [("edit",), ("lapse",)]),
         "not_recommended": ("not_recommended", [*SUBMITTED, ("R", "decline")], []),
         "recommended": ("recommended", RECOMMENDED, []),
         "ineligible": ("ineligible", [*RECOMMENDED, ("C", "declare_ineligible")], []),
@@ -408,7 +476,8 @@ NOMINATIONS = Table(
     unmet={
         "draft": {"submit": ["工作照片须 3–5 张（现为 0 张）", "请上传申报单位盖章意见（PDF）"]},
         "submitted": {"recommend": ["请上传推荐单位盖章意见（PDF）", "推荐单位内容审核尚未完成（当前版本）"]},
-        "returned": {"resubmit": ["自退回以来内容没有任何修改，请修改后再提交"]},
+        "returned": {"resubmit": [UNCHANGED], "decline_lapsed": [NOT_YET_LAPSED]},
+        "returned_lapsed": {"resubmit": [UNCHANGED], "decline_lapsed": [NOT_YET_LAPSED]},
         "expert_review": {
             "shortlist": [
                 "还有 3 位专家未提交评分",
@@ -434,6 +503,8 @@ NOMINATIONS = Table(
         "decline": [REQUIRED_OPINION],
         "recommend": [REQUIRED_OPINION, f"推荐意见须包含“{NO_VIOLATION_STATEMENT}”的表述"],
         "return_for_revision": [REQUIRED_OPINION],
+        "extend_revision": [REQUIRED_OPINION],
+        "decline_lapsed": [REQUIRED_OPINION],
         "declare_ineligible": [REQUIRED_OPINION],
         "promote": [DRIVEN, REQUIRED_OPINION],
         "disqualify": [REQUIRED_OPINION],
@@ -442,6 +513,10 @@ NOMINATIONS = Table(
         "submitted": [
             ("recommend", {"opinion": "同意推荐。"}, [f"推荐意见须包含“{NO_VIOLATION_STATEMENT}”的表述"]),
         ],
+    },
+    ready_unmet={
+        "returned": {"decline_lapsed": [NOT_YET_LAPSED]},
+        "returned_lapsed": {"resubmit": [LAPSED_ASK_RECOMMENDER]},
     },
 )
 
@@ -455,7 +530,7 @@ def expected_status(table: Table, case: str, name: str, username: str) -> int:
         return 404
     if state not in sources:
         return 409
-    if WHO[who][0] == username:
+    if WHO[who][0] == username and case in table.returner_only.get(name, {case}):
         return 200
     return 403
 
@@ -466,7 +541,7 @@ def permitted(table: Table, case: str, username: str) -> list[str]:
     return sorted(
         name
         for name, (who, sources, _target, _opinion) in table.transitions.items()
-        if state in sources and WHO[who][0] == username
+        if state in sources and WHO[who][0] == username and case in table.returner_only.get(name, {case})
     )
 
 
@@ -607,6 +682,17 @@ class Builder:
 
         Objection.objects.filter(pk=self.objection_id).update(status=ObjectionStatus.UPHELD)
 
+    def step_lapse(self) -> None:
+        """The 补正期限 passed: it ended yesterday (days are not waited for in a test)."""
+        model = get_record_model(self.table.record_type)
+        model.objects.filter(pk=self.pk).update(revision_due=timezone.localdate() - dt.timedelta(days=1))
+
+    @property
+    def due(self) -> str:
+        model = get_record_model(self.table.record_type)
+        due = model.objects.values_list("revision_due", flat=True).get(pk=self.pk)
+        return due.isoformat() if due else ""
+
     def step_rival_disqualified(self) -> None:
         rival = Builder(self.table, self.users, self.round_id, applicant="applicant_xuwen")
         rival.run(self.table.cases["disqualified"][1])
@@ -710,7 +796,10 @@ def test_every_transition_by_every_role(key, case, users):
 
     # 1. bare: the conditions of the case's transitions unmet — refused with every reason listed
     notice_end = builder.notice and builder.notice.get("ends_on")
-    unmet = {name: [r.format(ends_on=notice_end) for r in rs] for name, rs in table.unmet.get(case, {}).items()}
+    unmet = {
+        name: [r.format(ends_on=notice_end, due=builder.due) for r in rs]
+        for name, rs in table.unmet.get(case, {}).items()
+    }
     for name, reasons in unmet.items():
         who = table.transitions[name][0]
         refused(name, WHO[who][0], {"opinion": OPINION, "data": table.data.get(name, {})}, 400, reasons)
@@ -721,21 +810,27 @@ def test_every_transition_by_every_role(key, case, users):
     # 2. ready: every condition met
     builder.run(ready)
     assert builder.state == state
+    ready_unmet = {
+        name: [r.format(due=builder.due) for r in rs] for name, rs in table.ready_unmet.get(case, {}).items()
+    }
     for name in table.transitions:
         for username in USERS:
             want = expected_status(table, case, name, username)
             body = {"opinion": OPINION, "data": table.data.get(name, {})}
             if want == 200 and name in BY_NOTICE:
                 refused(name, username, body, 400, [DRIVEN])
+            elif want == 200 and name in ready_unmet:
+                refused(name, username, body, 400, ready_unmet[name])
             elif want != 200:
                 refused(name, username, body, want)
     for username in USERS:
-        listing_matches(username, {name: [DRIVEN] for name in BY_NOTICE})
+        listing_matches(username, {**{name: [DRIVEN] for name in BY_NOTICE}, **ready_unmet})
     # inputs refused when performed: a required opinion left empty, wrong data
     for name, reasons in table.empty_opinion.items():
         who, sources, _target, _opinion = table.transitions[name]
-        if state in sources:
-            refused(name, WHO[who][0], {"opinion": "  ", "data": table.data.get(name, {})}, 400, reasons)
+        if state in sources and expected_status(table, case, name, WHO[who][0]) == 200:
+            body = {"opinion": "  ", "data": table.data.get(name, {})}
+            refused(name, WHO[who][0], body, 400, reasons + ready_unmet.get(name, []))
     for name, body, reasons in table.bad_inputs.get(case, []):
         refused(name, WHO[table.transitions[name][0]][0], body, 400, reasons)
     assert mismatches == []
@@ -743,7 +838,7 @@ def test_every_transition_by_every_role(key, case, users):
     # 3. each allowed move performed, then rolled back (the next one starts from the same record)
     performed = []
     for name, (who, sources, target, _opinion) in table.transitions.items():
-        if state not in sources:
+        if state not in sources or name in ready_unmet or case not in table.returner_only.get(name, {case}):
             continue
         username, org_code, role = WHO[who]
         assert expected_status(table, case, name, username) == 200
@@ -780,4 +875,8 @@ def test_every_transition_by_every_role(key, case, users):
             transaction.set_rollback(True)
         assert builder.state == state
     assert mismatches == []
-    assert performed == [n for n, (_w, s, _t, _o) in table.transitions.items() if state in s]
+    assert performed == [
+        n
+        for n, (_w, s, _t, _o) in table.transitions.items()
+        if state in s and n not in ready_unmet and case in table.returner_only.get(n, {case})
+    ]

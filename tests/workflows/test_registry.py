@@ -425,6 +425,10 @@ def test_api_create(users, orgs, open_round, applicant):
         "state_label": "草稿",
         "title": "乡村科普讲座",
         "body": "水产培训",
+        # every record type shows its open return (none for a draft)
+        "revision_due": None,
+        "returned_by_stage": "",
+        "open_return": None,
     }
     assert set(body) - set(without_times(body)) == {"created_at", "updated_at", "current_revision_hash"}
     assert (record.title, record.body, record.created_by, record.round) == (
@@ -450,6 +454,9 @@ def test_api_create(users, orgs, open_round, applicant):
         "state": "draft",
         "state_label": "草稿",
         "title": "乡村科普讲座",
+        "revision_due": None,
+        "returned_by_stage": "",
+        "open_return": None,
     }
 
 
@@ -778,6 +785,9 @@ def test_openapi_schema_documents_the_dossier_api(users):
         "current_revision_hash",
         "created_at",
         "updated_at",
+        "revision_due",
+        "returned_by_stage",
+        "open_return",
     ]
     patch = paths[f"{API}{{id}}/"]["patch"]
     assert ref_of(patch["requestBody"]["content"]) == "PatchedDossierWriteRequest"

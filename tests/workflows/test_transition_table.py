@@ -50,6 +50,7 @@ ALLOWED = {
     ("submitted", "decline", "reviewer_csf"): "not_recommended",
     ("returned", "withdraw", "applicant_csf_br1"): "withdrawn",
     ("returned", "resubmit", "applicant_csf_br1"): "submitted",
+    ("returned", "extend_revision", "reviewer_csf"): "returned",
     ("recommended", "start_expert_review", "cast_staff"): "expert_review",
     ("recommended", "reject", "cast_staff"): "rejected",
     ("expert_review", "complete_review", "expert_1"): "reviewed",
@@ -63,6 +64,8 @@ SOURCES = {
     "withdraw": {"draft", "submitted", "returned"},
     "return_for_revision": {"submitted"},
     "resubmit": {"returned"},
+    "extend_revision": {"returned"},
+    "decline_lapsed": {"returned"},
     "recommend": {"submitted"},
     "decline": {"submitted"},
     "start_expert_review": {"recommended"},
@@ -72,6 +75,10 @@ SOURCES = {
 }
 
 
+# Held but refused by a condition (400): the 补正期限 of a return has not lapsed yet.
+BLOCKED = {("returned", "decline_lapsed", "reviewer_csf")}
+
+
 def expected_status(state: str, name: str, user: str) -> int:
     if state not in VISIBLE[user]:
         return 404
@@ -79,6 +86,8 @@ def expected_status(state: str, name: str, user: str) -> int:
         return 409
     if (state, name, user) in ALLOWED:
         return 200
+    if (state, name, user) in BLOCKED:
+        return 400
     return 403
 
 

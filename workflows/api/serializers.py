@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from workflows.models import Attachment, AuditEvent, ReviewAssignment, Round, Score
@@ -300,16 +301,44 @@ class BulkTransitionSerializer(serializers.Serializer):
     opinion = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class OpenReturnSerializer(serializers.Serializer):
+    """The open return for revision of a record (None when it is not returned)."""
+
+    due = serializers.DateField(help_text="补正期限：可修改后重新提交的最后一天（含当日）")
+    days_left = serializers.IntegerField(help_text="距补正期限的自然日天数（0：今天为最后一天；负数：已逾期）")
+    lapsed = serializers.BooleanField(help_text="补正期限已过")
+    days_overdue = serializers.IntegerField(help_text="已逾期的自然日天数（未逾期为 0）")
+    returned_by_stage = serializers.ChoiceField(choices=["recommender", "cast"])
+    returned_by_label = serializers.CharField()
+    opinion = serializers.CharField(help_text="退回意见")
+
+
 class RecordSerializer(serializers.ModelSerializer):
-    """What every record type's serializer shows besides its own fields."""
+    """What every record type's serializer shows besides its own fields (those declared here
+    are added to every type's field list by ``get_field_names``)."""
 
     state_label = serializers.SerializerMethodField()
     organization = serializers.CharField(source="organization.code", read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     recommending_unit = serializers.CharField(source="recommending_unit.code", read_only=True, default=None)
+    revision_due = serializers.DateField(read_only=True, allow_null=True, help_text="补正期限（退回修改时）")
+    returned_by_stage = serializers.CharField(read_only=True, help_text="退回环节：recommender 或 cast")
+    open_return = serializers.SerializerMethodField()
+
+    ALWAYS = ("revision_due", "returned_by_stage", "open_return")
+
+    def get_field_names(self, declared_fields: Any, info: Any) -> list[str]:
+        names = list(super().get_field_names(declared_fields, info))
+        return [*names, *(name for name in self.ALWAYS if name not in names)]
 
     def get_state_label(self, obj: Any) -> str:
         return obj.flow_class.state_label(obj.state)
+
+    @extend_schema_field(OpenReturnSerializer(allow_null=True))
+    def get_open_return(self, obj: Any) -> dict[str, Any] | None:
+        from workflows.revision import open_return_of
+
+        return open_return_of(obj)
 
 
 def declared_serializers(model: type, form_class: type | None) -> tuple[type, type, type]:

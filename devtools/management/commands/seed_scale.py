@@ -200,6 +200,8 @@ def seed_scale(
                     step()
             lap(name)
         rows.flush()
+        for seeder in seeders:
+            seeder.write_open_returns()
         events = chain.close()
         lap("last rows and the audit events queued for the ledger")
     from workflows.ledger.sequencer import sequence

@@ -50,6 +50,8 @@ def describe(model) -> str:
             conditions.append("taken when the record's public notice is published, never on its own")
         if spec.snapshot:
             conditions.append("content scanned (findings flagged for the content reviewer, never refused)")
+        if getattr(permission, "stage", None):  # ReturnerPermission: only the party that returned it
+            who += " (its returner)"
         bulk = " (bulk)" if spec.bulk else ""
         lines.append(
             f"| `{name}` | {sources} → {first.target} | {who}{bulk} | {'; '.join(conditions) or '—'} "
@@ -87,7 +89,8 @@ class Command(BaseCommand):
                 "# The flows, generated from the code (`python manage.py describe_flows`)",
                 "",
                 "Who: **A** applicant of the record's organization · **R** reviewer of its recommending unit · "
-                "**C** CAST staff · **E** an assigned expert. Every transition writes an audit event.",
+                '**C** CAST staff · **E** an assigned expert; "(its returner)": only on a record that party '
+                "returned for revision (its 补正期限, workflows/revision.py). Every transition writes an audit event.",
                 "",
             ]
             for label, model in sorted(record_models().items()):
