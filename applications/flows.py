@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from common.money import wan
 from notices.stage import public_notice
-
-from . import sections
 from workflows import conditions
 from workflows.flows import CAST_STAFF, OPINION_REQUIRED, StandardFlow, Tell, counted, spec
+
+from . import sections
 
 
 def unit_limit_scope(record: Any) -> list[str]:
@@ -252,7 +252,9 @@ def within_envelope(flow: Any, ctx: Any) -> Iterable[str]:
         return
     total = proposed_total(record)
     if total + amount > envelope:
-        yield _("“%(sub)s”拟资助合计将达 %(total)s 万元，超过预算额度 %(envelope)s 万元（已拟资助 %(done)s 万元，尚余 %(left)s 万元）") % {
+        yield _(
+            "“%(sub)s”拟资助合计将达 %(total)s 万元，超过预算额度 %(envelope)s 万元（已拟资助 %(done)s 万元，尚余 %(left)s 万元）"
+        ) % {
             "sub": record.subproject.name,
             "total": wan(total + amount),
             "envelope": wan(envelope),

@@ -32,8 +32,7 @@ from workflows.models import RoundKind
 from workflows.pages import detail_url, display, error_messages, get_or_404
 from workflows.registry import RecordType, register
 
-from . import selectors, services
-from . import sections
+from . import sections, selectors, services
 from .flows import proposed_total
 from .forms import (
     BUDGET_ROWS,

@@ -140,9 +140,7 @@ def _clean_value(f: SectionField, value: Any) -> Any:
             raise refuse(gettext_lazy("“%(label)s”必须是文本"))
         value = value.strip()
         if len(value) > LIMITS[f.type]:
-            raise ValidationError(
-                _("“%(label)s”不得超过 %(n)s 个字符") % {"label": f.label, "n": LIMITS[f.type]}
-            )
+            raise ValidationError(_("“%(label)s”不得超过 %(n)s 个字符") % {"label": f.label, "n": LIMITS[f.type]})
         return value
     if f.type == COUNT:
         text = str(value).strip()
@@ -344,7 +342,9 @@ def target_rows(value: Any, label: Any) -> list[dict[str, str]]:
                     % {"where": where, "field": _("指标名称") if key == "name" else _("指标值")}
                 )
             elif len(text) > limit:
-                problems.append(_("%(where)s：%(field)s 不得超过 %(n)s 个字符") % {"where": where, "field": key, "n": limit})
+                problems.append(
+                    _("%(where)s：%(field)s 不得超过 %(n)s 个字符") % {"where": where, "field": key, "n": limit}
+                )
             item[key] = text
         rows.append(item)
     if problems:

@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.money import wan
-
 from workflows.api.serializers import RecordSerializer
 
 from .models import Application, BudgetCategory, BudgetLine, SubprojectType, TeamMember

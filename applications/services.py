@@ -167,7 +167,10 @@ def application_update(application: Application, *, actor: Any, data: dict[str, 
             errors.append(_("请选择本批次的子项目"))
         else:
             clean["subproject"] = sub
-    _section(clean, clean.get("subproject") or application.subproject, errors)
+    new_sub = clean.get("subproject")
+    if new_sub is not None and "section" not in clean and new_sub.section_kind != application.subproject.section_kind:
+        clean["section"] = {}  # the other sub-project's own section does not carry over
+    _section(clean, new_sub or application.subproject, errors)
     pilot = _pilot_problem(data, application.organization)
     if pilot:
         errors.append(pilot)

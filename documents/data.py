@@ -21,7 +21,7 @@ from accounts.models import Organization, OrgType, Role
 from workflows.models import AuditEvent, Checkpoint, CheckpointStage, Revision, Verdict
 
 from .models import IssuedDocument
-from .renderer.application_form import ApplicationFormData, BudgetRow, OpinionRow, ReviewRow, TeamRow
+from .renderer.application_form import ApplicationFormData, BudgetRow, OpinionRow, ReviewRow, TargetRow, TeamRow
 from .renderer.approval_notice import ApprovalNoticeData
 from .renderer.base import Verification, cn_date, yuan
 from .renderer.certificate import CertificateData
@@ -85,6 +85,11 @@ def application_form_data(
     region = " ".join(
         part for part in (content.get(k) or "" for k in ("region_province", "region_city", "region_county")) if part
     )
+    from applications import sections
+    from applications.models import BudgetCategory
+
+    kind = sections.kind_of(content.get("section_kind", application.subproject.section_kind))
+    categories = dict(BudgetCategory.choices)
     return ApplicationFormData(
         round_title=application.round.title,
         subproject=subprojects.get(content.get("subproject") or "", application.subproject.name),
@@ -124,8 +129,21 @@ def application_form_data(
             for m in content.get("team") or []
         ),
         budget=tuple(
-            BudgetRow(item=b.get("item", ""), amount=Decimal(str(b.get("amount") or "0")), note=b.get("note", ""))
+            BudgetRow(
+                item=b.get("item", ""),
+                amount=Decimal(str(b.get("amount") or "0")),
+                note=b.get("note", ""),
+                category=str(categories.get(b.get("category") or "", "")),
+            )
             for b in content.get("budget") or []
+        ),
+        section_title=str(kind.label) if kind.fields else "",
+        section=tuple(kind.display(content.get("section") or {})),
+        common=tuple(sections.COMMON.display(content.get("common") or {})),
+        schedule=tuple((row.get("when", ""), row.get("activity", "")) for row in content.get("schedule") or []),
+        performance=tuple(
+            TargetRow(*sections.target_label(row), name=row.get("name", ""), value=row.get("value", ""))
+            for row in content.get("performance") or []
         ),
         opinions=opinions,
         reviews=reviews,

@@ -92,7 +92,7 @@ def test_cast_figures_of_a_round(client, users, round_id):
             u,
             name=f"统计项目{u[-4:]}",
             requested_amount=a,
-            budget=[{"item": "培训资料与专家差旅", "amount": a, "note": ""}],
+            budget=[{"category": "training", "item": "培训资料与专家差旅", "amount": a, "note": ""}],
         )
         for u, a in amounts.items()
     }
