@@ -253,7 +253,8 @@ def within_envelope(flow: Any, ctx: Any) -> Iterable[str]:
     total = proposed_total(record)
     if total + amount > envelope:
         yield _(
-            "“%(sub)s”拟资助合计将达 %(total)s 万元，超过预算额度 %(envelope)s 万元（已拟资助 %(done)s 万元，尚余 %(left)s 万元）"
+            "“%(sub)s”拟资助合计将达 %(total)s 万元，超过预算额度 %(envelope)s 万元"
+            "（已拟资助 %(done)s 万元，尚余 %(left)s 万元）"
         ) % {
             "sub": record.subproject.name,
             "total": wan(total + amount),
