@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.http import client_ip, parse_id
-from common.money import wan
+from common.money import two_places, wan
 from workflows import services as engine
 from workflows.drafts import form_errors
 from workflows.exceptions import InvalidInput, WorkflowError
@@ -280,6 +280,50 @@ class ApplicationApi:
     def diff(self, request: Request, pk: Any = None) -> Response:
         return Response(selectors.revision_diff(self.get_object(), user=request.user))
 
+    @extend_schema(
+        parameters=[OpenApiParameter("round", int, required=True)],
+        responses=inline_serializer(
+            "SubprojectEnvelope",
+            {
+                "subproject": serializers.CharField(),
+                "subproject_id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "envelope_yuan": serializers.CharField(allow_null=True, help_text="预算额度（元）"),
+                "proposed_yuan": serializers.CharField(help_text="拟立项、公示中、已立项的拟资助金额合计（元）"),
+                "remaining_yuan": serializers.CharField(allow_null=True, help_text="尚余（元）"),
+                "envelope_wan": serializers.CharField(allow_null=True, help_text="预算额度（万元，仅供显示）"),
+                "proposed_wan": serializers.CharField(help_text="拟资助合计（万元，仅供显示）"),
+                "count": serializers.IntegerField(help_text="计入的申报数"),
+            },
+            many=True,
+        ),
+    )
+    @action(detail=False, methods=["get"], url_path="envelopes", pagination_class=None)
+    def envelopes(self, request: Request) -> Response:
+        """Each sub-project of the round: its budget envelope and the funding proposed against
+        it (CAST staff and auditors)."""
+        from accounts import permissions as perms
+        from workflows.exceptions import TransitionForbidden
+        from workflows.models import Round
+
+        if not (perms.is_cast_staff(request.user) or perms.is_auditor(request.user)):
+            raise TransitionForbidden(_("只有中国科协工作人员可以查看预算额度"))
+        round_ = Round.objects.filter(
+            kind=RoundKind.APPLICATION, pk=parse_id(request.query_params.get("round", "")) or 0
+        ).first()
+        if round_ is None:
+            raise InvalidInput(_("请指定批次编号 round"))
+        return Response(
+            [
+                {
+                    **{k: (two_places(v) if k.endswith("_yuan") else v) for k, v in e.items()},
+                    "envelope_wan": wan(e["envelope_yuan"]) or None,
+                    "proposed_wan": wan(e["proposed_yuan"]),
+                }
+                for e in selectors.envelopes(round_)
+            ]
+        )
+
 
 @login_required
 @require_POST
@@ -397,7 +441,19 @@ class ApplicationType(RecordType):
         return {"subprojects": list(subprojects)}
 
     def ranking_groups(self, round_: Any) -> list[dict[str, Any]]:
-        return [{"value": s.pk, "label": s.name} for s in round_.subprojects.all()]
+        envelopes = {e["subproject_id"]: e for e in selectors.envelopes(round_)}
+        groups = []
+        for s in round_.subprojects.all():
+            e = envelopes[s.pk]
+            note = _("已拟资助合计 %(proposed)s 万元") % {"proposed": wan(e["proposed_yuan"])}
+            if e["envelope_yuan"] is not None:
+                note = _("已拟资助合计 %(proposed)s 万元 / 预算额度 %(envelope)s 万元（尚余 %(left)s 万元）") % {
+                    "proposed": wan(e["proposed_yuan"]),
+                    "envelope": wan(e["envelope_yuan"]),
+                    "left": wan(e["remaining_yuan"]),
+                }
+            groups.append({"value": s.pk, "label": s.name, "note": note})
+        return groups
 
     def ranking_extra(self, record: Application) -> dict[str, Any]:
         return {"subproject": record.subproject.code}
