@@ -23,7 +23,7 @@ from workflows.models import AuditEvent, Checkpoint, CheckpointStage, Revision, 
 from .models import IssuedDocument
 from .renderer.application_form import ApplicationFormData, BudgetRow, OpinionRow, ReviewRow, TargetRow, TeamRow
 from .renderer.approval_notice import ApprovalNoticeData
-from .renderer.base import Verification, cn_date, yuan
+from .renderer.base import Verification, cn_date, wan
 from .renderer.certificate import CertificateData
 from .renderer.nomination_form import NominationFormData, OpinionBlock
 from .renderer.table_document import Column, TableDocumentData
@@ -251,7 +251,7 @@ RESULT_COLUMNS = (
     Column(gettext_lazy("项目名称"), 0.25),
     Column(gettext_lazy("承担单位"), 0.22),
     Column(gettext_lazy("子项目"), 0.14),
-    Column(gettext_lazy("资助金额（元）"), 0.12, "RIGHT"),
+    Column(gettext_lazy("资助金额（万元）"), 0.12, "RIGHT"),
 )
 
 
@@ -263,7 +263,7 @@ def result_list_rows(applications: list[Any]) -> tuple[tuple[str, ...], ...]:
             a.name,
             a.organization.name,
             a.subproject.name,
-            yuan(a.funding_amount),
+            wan(a.funding_amount),
         )
         for position, a in enumerate(applications, start=1)
     )
@@ -275,7 +275,7 @@ def result_list_data(round_: Any, applications: list[Any], *, document: IssuedDo
         title=document.title,
         columns=tuple(Column(str(c.title), c.share, c.align) for c in RESULT_COLUMNS),
         rows=result_list_rows(applications),
-        totals=("", "", _("合计 %(n)s 项") % {"n": len(applications)}, "", "", yuan(total)) if applications else None,
+        totals=("", "", _("合计 %(n)s 项") % {"n": len(applications)}, "", "", wan(total)) if applications else None,
         verification=verification(document),
         empty_text=_("本批次尚无立项项目。"),
         closing=(cast_name(), cn_date(document.issued_on)),

@@ -165,7 +165,9 @@ def test_application_returned_revised_recommended_and_formally_reviewed(people, 
             for key, label in labels.items():
                 page.get_by_label(f"{prefix}第 {n} 行：{label}", exact=True).fill(row[key])
     for n, row in enumerate(data["budget"], start=1):
-        page.get_by_label(f"预算明细第 {n} 行：支出科目", exact=True).select_option(label=CATEGORY_LABELS[row["category"]])
+        page.get_by_label(f"预算明细第 {n} 行：支出科目", exact=True).select_option(
+            label=CATEGORY_LABELS[row["category"]]
+        )
     for n, row in enumerate(data["performance"], start=1):
         page.get_by_label(f"绩效目标表第 {n} 行：一级指标 · 二级指标", exact=True).select_option(
             label=LEVEL2_LABELS[row["level2"]]
