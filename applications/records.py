@@ -250,6 +250,8 @@ def _diff_value(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return _("是") if value else _("否")
+    if isinstance(value, dict):  # a section: its values by key
+        return "；".join(f"{k}：{_diff_value(v)}" for k, v in value.items()) or "—"
     if isinstance(value, list):
         items = []
         for item in value:

@@ -40,7 +40,15 @@ def revision_diff(application: Application, *, user: Any) -> dict[str, Any]:
     before = before_rev.content
     after = application.content_snapshot()
     labels = {f.name: str(f.verbose_name) for f in Application._meta.get_fields() if hasattr(f, "verbose_name")}
-    labels.update({"team": _("团队成员"), "budget": _("预算明细"), "attachments": _("附件"), "subproject": _("子项目")})
+    labels.update(
+        {
+            "team": _("团队成员"),
+            "budget": _("预算明细"),
+            "attachments": _("附件"),
+            "subproject": _("子项目"),
+            "section_kind": _("本子项目专门内容"),
+        }
+    )
     changes = []
     for key in sorted(set(before) | set(after)):
         if before.get(key) != after.get(key):
