@@ -218,19 +218,9 @@ class Application(WorkflowRecord):
             pairs.append((str(_("团队成员")), f"{m.name} {m.qualification} {m.role}"))
         for b in self.budget_lines.all():
             pairs.append((str(_("预算")), f"{b.item} {b.note}"))
-        from .sections import COMMON
+        from .sections import scan_pairs
 
-        for kind, values in ((self.subproject.section, self.section), (COMMON, self.common)):
-            for f in kind.fields:
-                if f.type in ("text", "long") and values.get(f.name):
-                    pairs.append((str(f.label), values[f.name]))
-            for f in kind.fields:
-                if f.other and values.get(f.other_key):
-                    pairs.append((str(f.label), values[f.other_key]))
-        for row in self.schedule or []:
-            pairs.append((str(_("实施进度安排")), f"{row.get('when', '')} {row.get('activity', '')}"))
-        for row in self.performance or []:
-            pairs.append((str(_("绩效目标表")), f"{row.get('name', '')} {row.get('value', '')}"))
+        pairs += scan_pairs(self.subproject.section, self.section, self.common, self.schedule, self.performance)
         return pairs
 
     def budget_total(self) -> Decimal:

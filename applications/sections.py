@@ -375,6 +375,27 @@ def target_label(row: dict[str, Any]) -> tuple[str, str]:
     return str(LEVEL1.get(parent, "")), str(label)
 
 
+def scan_pairs(
+    kind: SectionKind, section: dict[str, Any], common: dict[str, Any], schedule: list, performance: list
+) -> list[tuple[str, str]]:
+    """The texts of the sections the content scan reads, (label, text) each: the free-text
+    fields of the sub-project's own and the common section, each "other", the schedule's rows
+    and the 绩效目标表's (``Application.scan_text``; the scale generator's too)."""
+    pairs: list[tuple[str, str]] = []
+    for k, values in ((kind, section or {}), (COMMON, common or {})):
+        for f in k.fields:
+            if f.type in (TEXT, LONG) and values.get(f.name):
+                pairs.append((str(f.label), values[f.name]))
+        for f in k.fields:
+            if f.other and values.get(f.other_key):
+                pairs.append((str(f.label), values[f.other_key]))
+    for row in schedule or []:
+        pairs.append((_("实施进度安排"), f"{row.get('when', '')} {row.get('activity', '')}"))
+    for row in performance or []:
+        pairs.append((_("绩效目标表"), f"{row.get('name', '')} {row.get('value', '')}"))
+    return pairs
+
+
 # -- budget categories (支出科目) ---------------------------------------------------------------
 
 BUDGET_CATEGORIES = {

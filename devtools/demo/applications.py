@@ -868,6 +868,7 @@ DEMO_COMMON = {
     "insurance": True,
     "insurance_note": "为参加服务的科技志愿者购买人身意外伤害保险。",
     "matching_funds": "10000.00",
+    "local_funds": "5000.00",
 }
 
 
