@@ -10,9 +10,12 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from common.money import wan
 from notices.stage import public_notice
 from workflows import conditions, revision
 from workflows.flows import CAST_STAFF, OPINION_REQUIRED, RETURNED_BY_CAST, StandardFlow, Tell, counted, spec
+
+from . import sections
 
 
 def unit_limit_scope(record: Any) -> list[str]:
@@ -55,12 +58,26 @@ REQUIRED_FIELDS = (
     "period_end",
     "basis",
     "content",
-    "targets",
     "outcomes",
     "conditions",
     "requested_amount",
     "commitment_signer",
 )
+
+
+def sections_complete(flow: Any, ctx: Any) -> Iterable[str]:
+    """The sub-project's own section (its kind's fields), the common section, a schedule and a
+    绩效目标表 with every kind of indicator it needs (applications.sections)."""
+    record = flow.record
+    kind = record.subproject.section
+    # Values kept from another sub-project's kind (the sub-project was changed) are named too.
+    _values, problems = kind.clean(record.section)
+    yield from problems
+    yield from kind.missing(record.section)
+    yield from sections.COMMON.missing(record.common)
+    if not record.schedule:
+        yield _("请填写实施进度安排（至少一行）")
+    yield from sections.targets_missing(record.performance)
 
 
 @counted(unit_limit_scope)
@@ -90,8 +107,13 @@ def application_complete(flow: Any, ctx: Any) -> Iterable[str]:
     if record.requested_amount is not None:
         if record.requested_amount <= 0:
             yield _("申请金额必须大于 0")
-        elif record.requested_amount > settings.funding_max_yuan:
-            yield _("申请金额不得超过 %(max)s 元") % {"max": f"{settings.funding_max_yuan:,}"}
+        elif not settings.funding_min_yuan <= record.requested_amount <= settings.funding_max_yuan:
+            # The round's funding range (资助额度), as CAST words it: in 万元.
+            yield _("申请金额 %(amount)s 万元不在本批次资助额度 %(min)s～%(max)s 万元之内") % {
+                "amount": wan(record.requested_amount),
+                "min": wan(settings.funding_min_yuan),
+                "max": wan(settings.funding_max_yuan),
+            }
     if not record.commitment:
         yield _("请勾选内容承诺（材料真实、内容经过审核、接受监督检查和评估）")
     yield from sealed_application(flow, ctx)
@@ -270,7 +292,55 @@ def amount_as_decided(flow: Any, ctx: Any) -> Iterable[str]:
         }
 
 
-SUBMIT_CHECKS = (conditions.required_fields(*REQUIRED_FIELDS), application_complete)
+def envelope_scope(record: Any) -> list[str]:
+    """The proposals of one sub-project of a round (its budget envelope)."""
+    return [f"envelope:{record.record_type()}:{record.round_id}:{record.subproject_id}"]
+
+
+# The states whose funding amount is taken from the sub-project's envelope.
+FUNDED_STATES = frozenset({S.PROPOSED, S.PUBLIC_NOTICE, S.APPROVED})
+
+
+def proposed_total(record: Any, *, exclude_self: bool = True) -> Decimal:
+    """The funding proposed so far in the record's sub-project of its round (拟资助合计)."""
+    qs = type(record).objects.filter(
+        round_id=record.round_id, subproject_id=record.subproject_id, state__in=FUNDED_STATES
+    )
+    if exclude_self:
+        qs = qs.exclude(pk=record.pk)
+    return qs.aggregate(total=models.Sum("funding_amount"))["total"] or Decimal("0")
+
+
+@counted(envelope_scope)
+def within_envelope(flow: Any, ctx: Any) -> Iterable[str]:
+    """The amount proposed keeps the sub-project's total within its budget envelope (预算额度),
+    when it has one. Counted: two proposals in one sub-project take turns."""
+    record = flow.record
+    envelope = record.subproject.envelope_yuan
+    raw = (ctx.data or {}).get("funding_amount")
+    if envelope is None or raw in (None, ""):
+        return
+    try:
+        amount = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        return  # funding_amount_valid says why
+    if not amount.is_finite():
+        return
+    total = proposed_total(record)
+    if total + amount > envelope:
+        yield _(
+            "“%(sub)s”拟资助合计将达 %(total)s 万元，超过预算额度 %(envelope)s 万元"
+            "（已拟资助 %(done)s 万元，尚余 %(left)s 万元）"
+        ) % {
+            "sub": record.subproject.name,
+            "total": wan(total + amount),
+            "envelope": wan(envelope),
+            "done": wan(total),
+            "left": wan(max(envelope - total, Decimal("0"))),
+        }
+
+
+SUBMIT_CHECKS = (conditions.required_fields(*REQUIRED_FIELDS), application_complete, sections_complete)
 
 
 APPROVAL_NUMBER = "智惠〔{year}〕{number:03d}号"
@@ -379,7 +449,7 @@ class ApplicationFlow(StandardFlow):
             checkpoint="cast",
             opinion=OPINION_REQUIRED,
             checks=(conditions.experts_scored, conditions.decided_in_meeting),
-            inputs=(funding_amount_valid, amount_as_decided),
+            inputs=(funding_amount_valid, amount_as_decided, within_envelope),
             tell=(Tell.APPLICANTS, Tell.RECOMMENDER_UNIT, Tell.CAST_CONTENT),
         ),
     )

@@ -32,6 +32,9 @@ class SubprojectType(models.Model):
     # The funds set aside for the sub-project this round (预算额度), for CAST's planning.
     envelope_yuan = models.DecimalField(_("预算额度（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    # Which section of its own the form asks for (applications.sections.KINDS): chosen by CAST
+    # staff on the sub-project editor, so that a later year's sub-project brings its own.
+    section_kind = models.CharField(_("本子项目专门内容"), max_length=40, blank=True, default="")
 
     class Meta:
         verbose_name = _("子项目")
@@ -55,6 +58,13 @@ class SubprojectType(models.Model):
         if self.pilot_only and not organization.pilot_county:
             return gettext("“%(sub)s”仅限新时代文明实践中心试点县申报") % {"sub": self.name}
         return None
+
+    @property
+    def section(self) -> Any:
+        """Its section kind (applications.sections): the fields its applications fill."""
+        from .sections import kind_of
+
+        return kind_of(self.section_kind)
 
     def quota_for_round(self) -> int | None:
         """How many a recommending unit may recommend to it: its own quota, else the round's
@@ -80,18 +90,29 @@ class Application(WorkflowRecord):
     region_province = models.CharField(_("服务地区（省）"), max_length=50, blank=True)
     region_city = models.CharField(_("服务地区（市）"), max_length=50, blank=True)
     region_county = models.CharField(_("服务地区（县）"), max_length=50, blank=True)
-    pilot_county = models.BooleanField(_("是否试点县"), default=False)
+    # Derived from the applicant unit (Organization.pilot_county) whenever the form is saved:
+    # the applicant no longer declares it.
+    pilot_county = models.BooleanField(_("是否试点县"), default=False, editable=False)
     target_groups = models.TextField(_("服务对象"), blank=True)
     period_start = models.DateField(_("实施开始日期"), null=True, blank=True)
     period_end = models.DateField(_("实施结束日期"), null=True, blank=True)
     basis = models.TextField(_("立项依据与目的"), blank=True)
     content = models.TextField(_("主要内容"), blank=True)
-    targets = models.TextField(_("绩效目标"), blank=True)
+    # The free-text targets of records made before the 绩效目标表 (``performance``): kept and
+    # shown for them, no longer written.
+    targets = models.TextField(_("绩效目标（文字，旧版）"), blank=True)
     outcomes = models.TextField(_("预期成果"), blank=True)
     conditions = models.TextField(_("实施条件"), blank=True)
     requested_amount = models.DecimalField(_("申请金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
     commitment = models.BooleanField(_("内容承诺"), default=False)
     commitment_signer = models.CharField(_("承诺人（单位负责人）"), max_length=50, blank=True)
+    # The sub-project's own section (its kind: ``subproject.section``), the common section, the
+    # schedule (实施进度安排: [{when, activity}]) and the 绩效目标表 ([{level1, level2, name,
+    # value}]): see applications.sections.
+    section = models.JSONField(_("子项目专门内容"), default=dict, blank=True)
+    common = models.JSONField(_("共同信息"), default=dict, blank=True)
+    schedule = models.JSONField(_("实施进度安排"), default=list, blank=True)
+    performance = models.JSONField(_("绩效目标表"), default=list, blank=True)
     funding_amount = models.DecimalField(
         _("拟资助金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True, editable=False
     )
@@ -176,7 +197,15 @@ class Application(WorkflowRecord):
                     }
                     for m in self.team.all()
                 ],
-                "budget": [{"item": b.item, "amount": str(b.amount), "note": b.note} for b in self.budget_lines.all()],
+                "budget": [
+                    {"category": b.category, "item": b.item, "amount": str(b.amount), "note": b.note}
+                    for b in self.budget_lines.all()
+                ],
+                "section_kind": self.subproject.section_kind,
+                "section": self.section,
+                "common": self.common,
+                "schedule": self.schedule,
+                "performance": self.performance,
                 # The applicant's files only: the recommending unit's opinion is not the
                 # applicant's content (nor a change the applicant made after a return).
                 "attachments": sorted(
@@ -197,6 +226,9 @@ class Application(WorkflowRecord):
             pairs.append((str(_("团队成员")), f"{m.name} {m.qualification} {m.role}"))
         for b in self.budget_lines.all():
             pairs.append((str(_("预算")), f"{b.item} {b.note}"))
+        from .sections import scan_pairs
+
+        pairs += scan_pairs(self.subproject.section, self.section, self.common, self.schedule, self.performance)
         return pairs
 
     def budget_total(self) -> Decimal:
@@ -204,10 +236,12 @@ class Application(WorkflowRecord):
 
     def public_summary(self) -> dict[str, str]:
         """What a public notice shows: nothing private."""
-        amount = f"{self.funding_amount:,.2f}" if self.funding_amount is not None else "—"
+        from common.money import wan
+
+        amount = wan(self.funding_amount) or "—"
         return {
             "title": self.name,
-            "summary": f"{self.organization.name} · {self.subproject.name} · {_('拟资助金额')} {amount} {_('元')}",
+            "summary": f"{self.organization.name} · {self.subproject.name} · {_('拟资助金额')} {amount} {_('万元')}",
         }
 
 
@@ -229,9 +263,26 @@ class TeamMember(models.Model):
         return self.name
 
 
+class BudgetCategory(models.TextChoices):
+    """Standard expenditure categories (支出科目) of a budget line."""
+
+    LABOUR = "labour", _("劳务费")
+    EXPERT = "expert", _("专家咨询费")
+    TRAVEL = "travel", _("差旅费")
+    MEETING = "meeting", _("会议费")
+    TRAINING = "training", _("培训费")
+    PRINTING = "printing", _("印刷费")
+    PUBLICITY = "publicity", _("宣传费")
+    MATERIALS = "materials", _("材料费")
+    INSURANCE = "insurance", _("保险费")
+    OTHER = "other", _("其他")
+
+
 class BudgetLine(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="budget_lines")
-    item = models.CharField(_("支出项目"), max_length=100)
+    category = models.CharField(_("支出科目"), max_length=20, choices=BudgetCategory.choices, default="other")
+    # What the money buys within its category (before the categories: the whole free-text item).
+    item = models.CharField(_("支出内容"), max_length=100)
     amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
     note = models.CharField(_("测算依据"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
@@ -245,4 +296,4 @@ class BudgetLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item} {self.amount}"
+        return f"{self.get_category_display()} {self.item} {self.amount}"

@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.http import client_ip, parse_id
+from common.money import two_places, wan
 from workflows import services as engine
 from workflows.drafts import form_errors
 from workflows.exceptions import InvalidInput, WorkflowError
@@ -31,15 +32,20 @@ from workflows.models import RoundKind
 from workflows.pages import detail_url, display, error_messages, get_or_404
 from workflows.registry import RecordType, register
 
-from . import selectors, services
-from .flows import DUPLICATE_REASONS, ApplicationState, duplicates
+from . import sections, selectors, services
+from .flows import DUPLICATE_REASONS, ApplicationState, duplicates, proposed_total
 from .forms import (
     BUDGET_ROWS,
     FORM_FIELDS,
+    SCHEDULE_ROWS,
+    TARGET_ROWS,
     TEAM_ROWS,
     ApplicationForm,
     BudgetRowForm,
     ProposeForm,
+    ScheduleRowForm,
+    SectionForm,
+    TargetRowForm,
     TeamRowForm,
     filled_rows,
     open_subprojects,
@@ -105,7 +111,9 @@ class ApplicationPageForm:
 
             subprojects, self.ineligible = split_by_eligibility(open_subprojects(), request.user)
             self.form = ApplicationForm(data, subprojects=subprojects, organizations=applicant_orgs(request.user))
-            team_initial = budget_initial = None
+            team_initial = budget_initial = schedule_initial = target_initial = None
+            values: dict[str, Any] = {}
+            common: dict[str, Any] = {}
         else:
             subprojects = list(record.round.subprojects.select_related("round"))
             initial = None if posted else _initial(record)
@@ -115,16 +123,48 @@ class ApplicationPageForm:
                 for m in record.team.all()
             ]
             budget_initial = [
-                {"item": b.item, "amount": str(b.amount), "note": b.note} for b in record.budget_lines.all()
+                {"category": b.category, "item": b.item, "amount": str(b.amount), "note": b.note}
+                for b in record.budget_lines.all()
             ]
+            schedule_initial = [dict(row) for row in record.schedule or []]
+            target_initial = [
+                {"level2": row.get("level2", ""), "name": row.get("name", ""), "value": row.get("value", "")}
+                for row in record.performance or []
+            ]
+            values = record.section or {}
+            common = record.common or {}
         team_class = row_formset(TeamRowForm, rows=TEAM_ROWS, initial=team_initial)
         budget_class = row_formset(BudgetRowForm, rows=BUDGET_ROWS, initial=budget_initial)
+        schedule_class = row_formset(ScheduleRowForm, rows=SCHEDULE_ROWS, initial=schedule_initial)
+        target_class = row_formset(TargetRowForm, rows=TARGET_ROWS, initial=target_initial)
         self.team = team_class(data, prefix="team", initial=team_initial)
         self.budget = budget_class(data, prefix="budget", initial=budget_initial)
+        self.schedule = schedule_class(data, prefix="schedule", initial=schedule_initial)
+        self.targets = target_class(data, prefix="targets", initial=target_initial)
+        # One fieldset per section kind of the sub-projects offered (the chosen one is sent);
+        # a record's own kind holds its values.
+        kinds = {s.section_kind: s.section for s in subprojects if s.section.fields}
+        own = record.subproject.section_kind if record is not None else None
+        self.sections = [
+            {
+                "kind": kind,
+                "subprojects": [s.name for s in subprojects if s.section_kind == code],
+                "form": SectionForm(
+                    data,
+                    kind=kind,
+                    prefix=f"section-{code}",
+                    initial=SectionForm.initial_of(kind, values) if code == own else None,
+                ),
+            }
+            for code, kind in kinds.items()
+        ]
+        self.common = SectionForm(
+            data, kind=sections.COMMON, prefix="common", initial=SectionForm.initial_of(sections.COMMON, common)
+        )
 
     def errors_list(self) -> list[str]:
         """Errors the Django forms found themselves (a tampered choice or management form)."""
-        return form_errors(self.form, self.team, self.budget)
+        return form_errors(self.form, self.team, self.budget, self.schedule, self.targets)
 
     def service_data(self) -> dict[str, Any]:
         data = self.form.service_data()
@@ -138,6 +178,14 @@ class ApplicationPageForm:
                 data["subproject"] = str(sub.pk)
         data["team"] = filled_rows(self.team)
         data["budget"] = filled_rows(self.budget)
+        data["schedule"] = filled_rows(self.schedule)
+        data["performance"] = filled_rows(self.targets)
+        data["common"] = self.common.values()
+        chosen = sub if sub is not None else (self.record.subproject if self.record is not None else None)
+        if chosen is not None:
+            data["section"] = next(
+                (s["form"].values() for s in self.sections if s["kind"].code == chosen.section_kind), {}
+            )
         return data
 
     def context(self, record: Any) -> dict[str, Any]:
@@ -145,6 +193,11 @@ class ApplicationPageForm:
             "form": self.form,
             "team": self.team,
             "budget": self.budget,
+            "schedule": self.schedule,
+            "targets": self.targets,
+            "sections": self.sections,
+            "common": self.common,
+            "key_dates": [str(d) for d in sections.KEY_DATES],
             "no_open_round": record is None and len(self.form.fields["subproject"].choices) <= 1,
             "ineligible": self.ineligible,
             "round_documents": _round_documents(record),
@@ -197,6 +250,8 @@ def _diff_value(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return _("是") if value else _("否")
+    if isinstance(value, dict):  # a section: its values by key
+        return "；".join(f"{k}：{_diff_value(v)}" for k, v in value.items()) or "—"
     if isinstance(value, list):
         items = []
         for item in value:
@@ -226,6 +281,50 @@ class ApplicationApi:
     @action(detail=True, methods=["get"], url_path="diff")
     def diff(self, request: Request, pk: Any = None) -> Response:
         return Response(selectors.revision_diff(self.get_object(), user=request.user))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("round", int, required=True)],
+        responses=inline_serializer(
+            "SubprojectEnvelope",
+            {
+                "subproject": serializers.CharField(),
+                "subproject_id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "envelope_yuan": serializers.CharField(allow_null=True, help_text="预算额度（元）"),
+                "proposed_yuan": serializers.CharField(help_text="拟立项、公示中、已立项的拟资助金额合计（元）"),
+                "remaining_yuan": serializers.CharField(allow_null=True, help_text="尚余（元）"),
+                "envelope_wan": serializers.CharField(allow_null=True, help_text="预算额度（万元，仅供显示）"),
+                "proposed_wan": serializers.CharField(help_text="拟资助合计（万元，仅供显示）"),
+                "count": serializers.IntegerField(help_text="计入的申报数"),
+            },
+            many=True,
+        ),
+    )
+    @action(detail=False, methods=["get"], url_path="envelopes", pagination_class=None)
+    def envelopes(self, request: Request) -> Response:
+        """Each sub-project of the round: its budget envelope and the funding proposed against
+        it (CAST staff and auditors)."""
+        from accounts import permissions as perms
+        from workflows.exceptions import TransitionForbidden
+        from workflows.models import Round
+
+        if not (perms.is_cast_staff(request.user) or perms.is_auditor(request.user)):
+            raise TransitionForbidden(_("只有中国科协工作人员可以查看预算额度"))
+        round_ = Round.objects.filter(
+            kind=RoundKind.APPLICATION, pk=parse_id(request.query_params.get("round", "")) or 0
+        ).first()
+        if round_ is None:
+            raise InvalidInput(_("请指定批次编号 round"))
+        return Response(
+            [
+                {
+                    **{k: (two_places(v) if k.endswith("_yuan") else v) for k, v in e.items()},
+                    "envelope_wan": wan(e["envelope_yuan"]) or None,
+                    "proposed_wan": wan(e["proposed_yuan"]),
+                }
+                for e in selectors.envelopes(round_)
+            ]
+        )
 
 
 @login_required
@@ -344,7 +443,19 @@ class ApplicationType(RecordType):
         return {"subprojects": list(subprojects)}
 
     def ranking_groups(self, round_: Any) -> list[dict[str, Any]]:
-        return [{"value": s.pk, "label": s.name} for s in round_.subprojects.all()]
+        envelopes = {e["subproject_id"]: e for e in selectors.envelopes(round_)}
+        groups = []
+        for s in round_.subprojects.all():
+            e = envelopes[s.pk]
+            note = _("已拟资助合计 %(proposed)s 万元") % {"proposed": wan(e["proposed_yuan"])}
+            if e["envelope_yuan"] is not None:
+                note = _("已拟资助合计 %(proposed)s 万元 / 预算额度 %(envelope)s 万元（尚余 %(left)s 万元）") % {
+                    "proposed": wan(e["proposed_yuan"]),
+                    "envelope": wan(e["envelope_yuan"]),
+                    "left": wan(e["remaining_yuan"]),
+                }
+            groups.append({"value": s.pk, "label": s.name, "note": note})
+        return groups
 
     def ranking_extra(self, record: Application) -> dict[str, Any]:
         return {"subproject": record.subproject.code}
@@ -371,9 +482,14 @@ class ApplicationType(RecordType):
         highlighted = ctx["highlighted"]
         rows = []
         for name in DETAIL_FIELDS:
+            if name == "targets" and not record.targets:
+                continue  # the old free-text targets: only on records that have them
             label = Application._meta.get_field(name).verbose_name
             value = highlighted.get(name)
-            if value is None or not getattr(record, name):
+            if name in ("requested_amount", "funding_amount"):
+                label = _("申请金额（万元）") if name == "requested_amount" else _("拟资助金额（万元）")
+                value = wan(getattr(record, name)) or "—"
+            elif value is None or not getattr(record, name):
                 value = display(getattr(record, name))
             rows.append((label, value))
         propose = ctx["special"].get("propose")
@@ -401,8 +517,22 @@ class ApplicationType(RecordType):
         suspected = []
         if record.state == ApplicationState.RECOMMENDED and (perms.is_cast_staff(user) or perms.is_auditor(user)):
             suspected = [{**d, "why": [DUPLICATE_REASONS[r] for r in d["reasons"]]} for d in duplicates(record)]
+        sub = record.subproject
+        envelope = None
+        if propose is not None and sub.envelope_yuan is not None:
+            envelope = {"envelope": sub.envelope_yuan, "proposed": proposed_total(record, exclude_self=False)}
         ctx.update(
             {
+                "own_section": {"label": sub.section.label, "rows": sub.section.display(record.section)}
+                if sub.section.fields
+                else None,
+                "common_rows": sections.COMMON.display(record.common),
+                "schedule": record.schedule or [],
+                "targets_table": [
+                    {**row, **dict(zip(("level1_label", "level2_label"), sections.target_label(row), strict=True))}
+                    for row in record.performance or []
+                ],
+                "envelope": envelope,
                 "application": record,
                 "fields": rows,
                 "team": list(record.team.all()),

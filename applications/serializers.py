@@ -5,9 +5,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.money import wan
 from workflows.api.serializers import RecordSerializer
 
-from .models import Application, BudgetLine, SubprojectType, TeamMember
+from .models import Application, BudgetCategory, BudgetLine, SubprojectType, TeamMember
+from .sections import LEVEL1, LEVEL2
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
@@ -17,15 +19,38 @@ class TeamMemberSerializer(serializers.ModelSerializer):
 
 
 class BudgetLineSerializer(serializers.ModelSerializer):
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+
     class Meta:
         model = BudgetLine
-        fields = ["item", "amount", "note"]
+        fields = ["category", "category_label", "item", "amount", "note"]
+
+
+class BudgetLineWriteSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=BudgetCategory.choices, help_text="支出科目 — expenditure category")
+    item = serializers.CharField(help_text="支出内容")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="元")
+    note = serializers.CharField(required=False, help_text="测算依据")
+
+
+class ScheduleRowSerializer(serializers.Serializer):
+    when = serializers.CharField(help_text="时间或时段（如 全国科普日（9月））")
+    activity = serializers.CharField(help_text="活动安排")
+
+
+class TargetRowSerializer(serializers.Serializer):
+    level1 = serializers.ChoiceField(
+        choices=list(LEVEL1), required=False, help_text="一级指标（由二级指标决定，可省略）"
+    )
+    level2 = serializers.ChoiceField(choices=list(LEVEL2), help_text="二级指标")
+    name = serializers.CharField(help_text="指标名称")
+    value = serializers.CharField(help_text="指标值")
 
 
 class SubprojectSerializer(serializers.ModelSerializer):
     class Meta:
         model = SubprojectType
-        fields = ["id", "code", "name", "description", "eligible_org_types", "pilot_only"]
+        fields = ["id", "code", "name", "description", "eligible_org_types", "pilot_only", "section_kind"]
 
 
 class DuplicateSerializer(serializers.Serializer):
@@ -73,6 +98,18 @@ class ApplicationSerializer(RecordSerializer):
             return None
         return duplicates(obj)
 
+    section_kind = serializers.CharField(source="subproject.section_kind", read_only=True)
+    requested_amount_wan = serializers.SerializerMethodField(help_text="申请金额（万元，仅供显示）")
+    funding_amount_wan = serializers.SerializerMethodField(help_text="拟资助金额（万元，仅供显示）")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_requested_amount_wan(self, obj: Application) -> str | None:
+        return wan(obj.requested_amount) or None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_funding_amount_wan(self, obj: Application) -> str | None:
+        return wan(obj.funding_amount) or None
+
     class Meta:
         model = Application
         fields = [
@@ -104,9 +141,16 @@ class ApplicationSerializer(RecordSerializer):
             "outcomes",
             "conditions",
             "requested_amount",
+            "requested_amount_wan",
+            "section_kind",
+            "section",
+            "common",
+            "schedule",
+            "performance",
             "commitment",
             "commitment_signer",
             "funding_amount",
+            "funding_amount_wan",
             "approval_number",
             "issued_at",
             "current_revision_hash",
@@ -155,17 +199,28 @@ class ApplicationWriteSerializer(serializers.Serializer):
     region_province = serializers.CharField(required=False)
     region_city = serializers.CharField(required=False)
     region_county = serializers.CharField(required=False)
-    pilot_county = serializers.BooleanField(required=False)
+    pilot_county = serializers.BooleanField(
+        required=False, help_text="由申报单位决定（只读）；给出时须与单位一致 — derived from the unit"
+    )
     target_groups = serializers.CharField(required=False)
     period_start = serializers.DateField(required=False)
     period_end = serializers.DateField(required=False)
     basis = serializers.CharField(required=False)
     content = serializers.CharField(required=False)
-    targets = serializers.CharField(required=False)
     outcomes = serializers.CharField(required=False)
     conditions = serializers.CharField(required=False)
     requested_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
     commitment = serializers.BooleanField(required=False)
     commitment_signer = serializers.CharField(required=False)
+    section = serializers.DictField(
+        required=False, help_text="子项目专门内容：字段由子项目的 section_kind 决定（docs/api.md）"
+    )
+    common = serializers.DictField(
+        required=False,
+        help_text="共同信息：platform_org_number, platform_volunteers, safety_plan, insurance, insurance_note, "
+        "matching_funds, local_funds",
+    )
+    schedule = ScheduleRowSerializer(many=True, required=False)
+    performance = TargetRowSerializer(many=True, required=False)
     team = TeamMemberSerializer(many=True, required=False)
-    budget = BudgetLineSerializer(many=True, required=False)
+    budget = BudgetLineWriteSerializer(many=True, required=False)

@@ -21,18 +21,21 @@ from .models import Application, BudgetLine, SubprojectType, TeamMember
 DEFAULT_SUBPROJECTS = [
     {
         "code": "integrate",
+        "section_kind": "integrate",
         "name": "整合资源创新推进科技志愿服务",
         "eligible_org_types": [OrgType.PROVINCIAL_CAST, OrgType.NATIONAL_SOCIETY],
         "pilot_only": False,
     },
     {
         "code": "civilization_centre",
+        "section_kind": "civilization_centre",
         "name": "助力新时代文明实践中心建设",
         "eligible_org_types": [OrgType.COUNTY_CAST],
         "pilot_only": True,
     },
     {
         "code": "grassroots",
+        "section_kind": "grassroots",
         "name": "学会科技志愿服务基层行",
         "eligible_org_types": [OrgType.NATIONAL_SOCIETY, OrgType.PROVINCIAL_SOCIETY, OrgType.SOCIETY_BRANCH],
         "pilot_only": False,
@@ -56,6 +59,31 @@ def _clean(data: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     form = ApplicationInput(data, partial=True)
     errors.extend(form.problems())
     return {k: v for k, v in form.cleaned_data.items() if k in form.fields}
+
+
+def _section(clean: dict[str, Any], sub: SubprojectType | None, errors: list[str]) -> None:
+    """The sub-project's own section, checked against its kind (``sub``: the sub-project the
+    application will have); its values replace what was given."""
+    if "section" not in clean or sub is None:
+        return
+    values, problems = sub.section.clean(clean["section"])
+    errors.extend(problems)
+    clean["section"] = values
+
+
+def _pilot_problem(data: dict[str, Any], org: Any) -> str | None:
+    """The pilot flag is the unit's (Organization.pilot_county); a value given that says
+    otherwise is refused rather than silently dropped."""
+    if "pilot_county" not in data:
+        return None
+    given = data["pilot_county"]
+    if isinstance(given, str):
+        given = given.strip().lower() in {"true", "1", "on", "yes"}
+    if bool(given) != bool(org.pilot_county):
+        return _("“是否试点县”由申报单位决定，不能自行填写（本单位：%(value)s）") % {
+            "value": _("是") if org.pilot_county else _("否")
+        }
+    return None
 
 
 def _subproject(round_: Round, raw: Any) -> SubprojectType | None:
@@ -85,15 +113,19 @@ def application_create(*, actor: Any, data: dict[str, Any]) -> Application:
             errors.append(_("请选择本批次的子项目"))
     clean = _clean(data, errors)
     team, budget = clean.pop("team", []), clean.pop("budget", [])
+    _section(clean, sub, errors)
     if not clean.get("name"):
         errors.append(_("请填写“项目名称”"))
+    pilot = _pilot_problem(data, org)
+    if pilot:
+        errors.append(pilot)
     if errors:
         raise InvalidInput(errors)
     return draft_create(
         Application,
         actor=actor,
         organization=org,
-        fields={"round": round_, "subproject": sub, **clean},
+        fields={"round": round_, "subproject": sub, "pilot_county": org.pilot_county, **clean},
         after=lambda application: _replace_rows(application, team, budget),
         audit_data=lambda application: {"subproject": sub.code, "name": application.name},
     )
@@ -135,8 +167,17 @@ def application_update(application: Application, *, actor: Any, data: dict[str, 
             errors.append(_("请选择本批次的子项目"))
         else:
             clean["subproject"] = sub
+    new_sub = clean.get("subproject")
+    if new_sub is not None and "section" not in clean and new_sub.section_kind != application.subproject.section_kind:
+        clean["section"] = {}  # the other sub-project's own section does not carry over
+    _section(clean, new_sub or application.subproject, errors)
+    pilot = _pilot_problem(data, application.organization)
+    if pilot:
+        errors.append(pilot)
     if errors:
         raise InvalidInput(errors)
+    # Kept to the unit's flag on every save (the unit's may have changed since the draft).
+    clean["pilot_county"] = application.organization.pilot_county
 
     def rows(locked: Application) -> list[str]:
         _replace_rows(locked, team, budget)

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from documents.renderer.base import yuan
+from common.money import wan
 from notifications.models import Channel, Notification
 from workflows.selectors import my_assignments, with_records
 
@@ -32,9 +32,9 @@ def _charts(figures: selectors.RoundFigures) -> list[dict[str, Any]]:
     if figures.requested is not None:
         money = []
         for f in figures.by_group:
-            money.append(Bar(_("%(g)s · 申请") % {"g": f.label}, f.requested or 0, yuan(f.requested or 0), f.key))
-            money.append(Bar(_("%(g)s · 拟资助") % {"g": f.label}, f.proposed or 0, yuan(f.proposed or 0), f.key))
-        charts.append({"id": "funding", "title": _("申请金额与拟资助金额（元）"), "bars": money})
+            money.append(Bar(_("%(g)s · 申请") % {"g": f.label}, f.requested or 0, wan(f.requested or 0), f.key))
+            money.append(Bar(_("%(g)s · 拟资助") % {"g": f.label}, f.proposed or 0, wan(f.proposed or 0), f.key))
+        charts.append({"id": "funding", "title": _("申请金额与拟资助金额（万元）"), "bars": money})
     for chart in charts:
         chart["svg"] = bar_chart(chart["bars"], title=chart["title"], chart_id=f"chart-{chart['id']}")
     return charts
@@ -64,7 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
             figures=figures,
             charts=_charts(figures) if figures else [],
             money=(
-                {"requested": yuan(figures.requested), "proposed": yuan(figures.proposed)}
+                {"requested": wan(figures.requested), "proposed": wan(figures.proposed)}
                 if figures and figures.requested is not None
                 else None
             ),

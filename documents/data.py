@@ -21,9 +21,9 @@ from accounts.models import Organization, OrgType, Role
 from workflows.models import AuditEvent, Checkpoint, CheckpointStage, Revision, Verdict
 
 from .models import IssuedDocument
-from .renderer.application_form import ApplicationFormData, BudgetRow, OpinionRow, ReviewRow, TeamRow
+from .renderer.application_form import ApplicationFormData, BudgetRow, OpinionRow, ReviewRow, TargetRow, TeamRow
 from .renderer.approval_notice import ApprovalNoticeData
-from .renderer.base import Verification, cn_date, yuan
+from .renderer.base import Verification, cn_date, wan
 from .renderer.certificate import CertificateData
 from .renderer.nomination_form import NominationFormData, OpinionBlock
 from .renderer.table_document import Column, TableDocumentData
@@ -85,6 +85,11 @@ def application_form_data(
     region = " ".join(
         part for part in (content.get(k) or "" for k in ("region_province", "region_city", "region_county")) if part
     )
+    from applications import sections
+    from applications.models import BudgetCategory
+
+    kind = sections.kind_of(content.get("section_kind", application.subproject.section_kind))
+    categories = dict(BudgetCategory.choices)
     return ApplicationFormData(
         round_title=application.round.title,
         subproject=subprojects.get(content.get("subproject") or "", application.subproject.name),
@@ -124,8 +129,21 @@ def application_form_data(
             for m in content.get("team") or []
         ),
         budget=tuple(
-            BudgetRow(item=b.get("item", ""), amount=Decimal(str(b.get("amount") or "0")), note=b.get("note", ""))
+            BudgetRow(
+                item=b.get("item", ""),
+                amount=Decimal(str(b.get("amount") or "0")),
+                note=b.get("note", ""),
+                category=str(categories.get(b.get("category") or "", "")),
+            )
             for b in content.get("budget") or []
+        ),
+        section_title=str(kind.label) if kind.fields else "",
+        section=tuple(kind.display(content.get("section") or {})),
+        common=tuple(sections.COMMON.display(content.get("common") or {})),
+        schedule=tuple((row.get("when", ""), row.get("activity", "")) for row in content.get("schedule") or []),
+        performance=tuple(
+            TargetRow(*sections.target_label(row), name=row.get("name", ""), value=row.get("value", ""))
+            for row in content.get("performance") or []
         ),
         opinions=opinions,
         reviews=reviews,
@@ -233,7 +251,7 @@ RESULT_COLUMNS = (
     Column(gettext_lazy("项目名称"), 0.25),
     Column(gettext_lazy("承担单位"), 0.22),
     Column(gettext_lazy("子项目"), 0.14),
-    Column(gettext_lazy("资助金额（元）"), 0.12, "RIGHT"),
+    Column(gettext_lazy("资助金额（万元）"), 0.12, "RIGHT"),
 )
 
 
@@ -245,7 +263,7 @@ def result_list_rows(applications: list[Any]) -> tuple[tuple[str, ...], ...]:
             a.name,
             a.organization.name,
             a.subproject.name,
-            yuan(a.funding_amount),
+            wan(a.funding_amount),
         )
         for position, a in enumerate(applications, start=1)
     )
@@ -257,7 +275,7 @@ def result_list_data(round_: Any, applications: list[Any], *, document: IssuedDo
         title=document.title,
         columns=tuple(Column(str(c.title), c.share, c.align) for c in RESULT_COLUMNS),
         rows=result_list_rows(applications),
-        totals=("", "", _("合计 %(n)s 项") % {"n": len(applications)}, "", "", yuan(total)) if applications else None,
+        totals=("", "", _("合计 %(n)s 项") % {"n": len(applications)}, "", "", wan(total)) if applications else None,
         verification=verification(document),
         empty_text=_("本批次尚无立项项目。"),
         closing=(cast_name(), cn_date(document.issued_on)),

@@ -160,7 +160,8 @@ class RecordType:
 
     def ranking_groups(self, round_: Any) -> list[dict[str, Any]]:
         """The groups ranked in a round, each {value, label} and, if it has one, its ``number``
-        of places (a category's winners)."""
+        of places (a category's winners) and a ``note`` shown under its heading (e.g. the
+        funds proposed against a sub-project's envelope)."""
         return []
 
     # The API's ranking: the fields a row adds (``ranking_extra``) and its query parameters.

@@ -40,6 +40,7 @@ class SubprojectSerializer(serializers.ModelSerializer):
             "per_unit_limit",
             "quota",
             "envelope_yuan",
+            "section_kind",
             "position",
         ]
 

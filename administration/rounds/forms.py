@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import OrgType
 from applications.models import SubprojectType
+from applications.sections import kind_choices
 from workflows import inputs
 from workflows.models import NoticeDayKind, Round, RoundDocumentKind, RoundKind
 from workflows.round_settings import (
@@ -147,6 +148,12 @@ class SubprojectInput(inputs.InputForm):
     per_unit_limit = inputs.Count(label=_sub_label("per_unit_limit"), maximum=100)
     quota = inputs.Count(label=_sub_label("quota"), maximum=1000)
     envelope_yuan = inputs.Amount(label=_sub_label("envelope_yuan"))
+    # The section of its own its applications fill (applications.sections.KINDS).
+    section_kind = inputs.Choice(
+        label=_sub_label("section_kind"),
+        values=lambda: [code for code, _label in kind_choices()],
+        message=gettext_lazy("“本子项目专门内容”不是已定义的内容类型"),
+    )
     position = inputs.Count(label=_sub_label("position"), maximum=1000)
 
     def __init__(self, data: Any, *, instance: SubprojectType | None = None, **kwargs: Any) -> None:
@@ -485,6 +492,12 @@ class SubprojectPageForm(forms.Form):
         help_text=gettext_lazy("不填：用批次设置的推荐名额"),
     )
     envelope_yuan = forms.CharField(label=_sub_label("envelope_yuan"), required=False)
+    section_kind = forms.ChoiceField(
+        label=_sub_label("section_kind"),
+        required=False,
+        choices=kind_choices,
+        help_text=gettext_lazy("申报书中本子项目专门填写的内容（在代码中定义，applications/sections.py）"),
+    )
     position = forms.CharField(label=_sub_label("position"), required=False, widget=forms.NumberInput())
 
     @staticmethod
@@ -498,6 +511,7 @@ class SubprojectPageForm(forms.Form):
             "per_unit_limit": sub.per_unit_limit if sub.per_unit_limit is not None else "",
             "quota": sub.quota if sub.quota is not None else "",
             "envelope_yuan": sub.envelope_yuan if sub.envelope_yuan is not None else "",
+            "section_kind": sub.section_kind,
             "position": sub.position,
         }
 
@@ -512,5 +526,6 @@ class SubprojectPageForm(forms.Form):
             "per_unit_limit": _given(raw, "per_unit_limit", None),
             "quota": _given(raw, "quota", None),
             "envelope_yuan": raw.get("envelope_yuan", "").strip() or None,
+            "section_kind": raw.get("section_kind", ""),
             "position": _given(raw, "position", 0),
         }

@@ -50,6 +50,7 @@ SUBPROJECT_FIELDS = (
     "per_unit_limit",
     "quota",
     "envelope_yuan",
+    "section_kind",
     "position",
 )
 DOCUMENT_TYPES = ("application/pdf", DOCX, XLSX)

@@ -188,7 +188,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"NominationCategoryEnum": "nominations.models.Category"},
+    "ENUM_NAME_OVERRIDES": {
+        "NominationCategoryEnum": "nominations.models.Category",
+        "BudgetCategoryEnum": "applications.models.BudgetCategory",
+    },
 }
 
 # Celery: with no broker configured, tasks run eagerly in the calling process (the embedded

@@ -835,7 +835,67 @@ def _rows_team(team: list[tuple[str, str, str, str, str]]) -> list[dict[str, str
 
 
 def _rows_budget(budget: list[tuple[str, str, str]]) -> list[dict[str, str]]:
-    return [{"item": item, "amount": amount, "note": note} for item, amount, note in budget]
+    from applications.sections import category_of_text
+
+    return [
+        {"category": category_of_text(item), "item": item, "amount": amount, "note": note}
+        for item, amount, note in budget
+    ]
+
+
+# The sub-project's own section of each 2020 kind, for the demo records (applications.sections).
+DEMO_SECTIONS: dict[str, dict[str, Any]] = {
+    "grassroots": {
+        "target_areas": ["边远贫困地区", "边疆民族地区", "革命老区"],
+        "members_count": 18,
+        "members_description": "学会会员 18 人组成科技志愿服务队，其中高级职称 9 人，均已在信息平台注册。",
+    },
+    "civilization_centre": {
+        "county_team": "县新时代文明实践志愿服务总队科技志愿服务大队",
+        "leader_principal": "陈志强（县第一中学校长）",
+        "leader_hospital": "林海（县人民医院院长）",
+        "leader_station": "吴军（县农业技术推广站站长）",
+        "centres_served": "县新时代文明实践中心，6 个镇实践所，30 个村实践站。",
+    },
+    "integrate": {
+        "provincial_team": "省科技志愿服务总队",
+        "local_teams": "21 个地级市科技志愿服务队，60 个县级科技志愿服务队。",
+        "local_teams_count": 81,
+        "resources": ["科技馆", "流动科技馆", "科普大篷车", "农村中学科技馆"],
+        "resources_other": "省农业科学院专家工作站",
+    },
+}
+DEMO_COMMON = {
+    "platform_org_number": "STVS-2020-0452",
+    "platform_volunteers": 64,
+    "safety_plan": "出发前开展安全培训；每场活动指定安全员，配备急救药品；遇恶劣天气即调整行程。",
+    "insurance": True,
+    "insurance_note": "为参加服务的科技志愿者购买人身意外伤害保险。",
+    "matching_funds": "10000.00",
+    "local_funds": "5000.00",
+}
+
+
+def _schedule(year: int) -> list[dict[str, str]]:
+    return [
+        {"when": f"{year}年7月", "activity": "组建服务队，开展志愿者安全培训"},
+        {"when": "全国科普日（9月）", "activity": "集中开展科普与技术培训活动"},
+        {"when": f"{year}年10月至次年5月", "activity": "分批深入服务地区开展技术指导"},
+        {"when": "国际志愿者日（12月5日）", "activity": "服务成效交流与志愿者嘉许"},
+    ]
+
+
+def _performance(targets: str) -> list[dict[str, str]]:
+    """The 绩效目标表 of a demo record; its quantity indicator the record's own targets."""
+    if not targets:
+        return []
+    return [
+        {"level2": "quantity", "name": targets[:200], "value": "按计划全部完成"},
+        {"level2": "quality", "name": "培训考核合格率", "value": "≥90%"},
+        {"level2": "timeliness", "name": "按进度计划完成率", "value": "100%"},
+        {"level2": "social", "name": "服务对象实用技术掌握情况", "value": "明显提升"},
+        {"level2": "served", "name": "服务对象满意度", "value": "≥90%"},
+    ]
 
 
 def _total(budget: list[tuple[str, str, str]]) -> str:
@@ -856,15 +916,22 @@ def _run(demo: Demo, ctx: _Context) -> Any:
     staff, content_cast = users["cast_staff"], users["content_cast"]
     opinion = demo.opinions.get
 
+    form = dict(demo.form)
+    form.pop("pilot_county", None)  # the unit's (Organization.pilot_county)
+    targets = form.pop("targets", "")
+    draft = demo.path == "draft"
     data: dict[str, Any] = {
         "round": round_.pk,
         "subproject": demo.subproject,
         "name": demo.name,
-        "pilot_county": False,
         "period_start": dt.date(round_.year, 7, 1),
         "period_end": dt.date(round_.year + 1, 6, 30),
-        "commitment": demo.path != "draft",
-        **demo.form,
+        "commitment": not draft,
+        **form,
+        "section": {} if draft else DEMO_SECTIONS.get(demo.subproject, {}),
+        "common": {} if draft else DEMO_COMMON,
+        "schedule": [] if draft else _schedule(round_.year),
+        "performance": _performance(targets),
         "team": _rows_team(demo.team),
         "budget": _rows_budget(demo.budget),
     }
@@ -887,6 +954,8 @@ def _run(demo: Demo, ctx: _Context) -> Any:
         if demo.path == "returned":
             return app
         change = dict(demo.revision)
+        if "targets" in change:
+            change["performance"] = _performance(change.pop("targets"))
         if "budget" in change:
             change["requested_amount"] = _total(change["budget"])
             change["budget"] = _rows_budget(change["budget"])

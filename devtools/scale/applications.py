@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from applications.flows import ApplicationState
 from applications.models import Application, BudgetLine, TeamMember
+from applications.sections import LEVEL2, category_of_text, scan_pairs
+from devtools.demo.applications import DEMO_COMMON, DEMO_SECTIONS, _performance, _schedule
 from workflows.models import CheckpointStage
 from workflows.numbering import reserve_in_year
 
@@ -299,6 +301,10 @@ class ApplicationSeeder(Seeder):
         paragraphs = texts.application_texts(rng, topic=topic, form=form, county=county or city, province=province)
         leader = texts.person(rng)
         complete = p.path != "draft_incomplete"
+        # The 绩效目标表 (its quantity indicator the generated targets), the sub-project's own
+        # section and the common one, as the demo fills them; the free-text targets stay empty.
+        targets = paragraphs.pop("targets", "")
+        paragraphs["targets"] = ""
         requested = Decimal(rng.randint(40, 100) * 1000).quantize(Decimal("0.01")) if complete else None
         fields: dict[str, Any] = {
             "name": p.name,
@@ -317,6 +323,10 @@ class ApplicationSeeder(Seeder):
             "commitment": complete,
             "commitment_signer": texts.person(rng) if complete else "",
             **paragraphs,
+            "section": dict(DEMO_SECTIONS.get(p.sub.section_kind, {})) if complete else {},
+            "common": dict(DEMO_COMMON) if complete else {},
+            "schedule": _schedule(year) if complete else [],
+            "performance": [{"level1": LEVEL2[r["level2"]][0], **r} for r in _performance(targets)],
         }
         team = [
             {
@@ -335,18 +345,23 @@ class ApplicationSeeder(Seeder):
             for k, ((item, note), amount) in enumerate(
                 zip(items, texts.amount_split(rng, requested, len(items)), strict=True)
             ):
-                budget.append({"item": item, "amount": amount, "note": note, "position": k})
+                budget.append(
+                    {"category": category_of_text(item), "item": item, "amount": amount, "note": note, "position": k}
+                )
         if p.path in ("proposed", "public_notice", "approved"):
             thousands = (requested * Decimal(rng.choice(("0.8", "0.9", "1"))) / 1000).quantize(Decimal("1"))
             p.funding = (thousands * 1000).quantize(Decimal("0.01"))
         p.requested = requested
         if p.path not in NEVER_SUBMITTED:
-            snapshot = _snapshot(fields, p.sub.code, team, budget, [[sealed.kind, sealed.sha256]])
-            p.snapshots.append((snapshot, self.scan(_scan_pairs(fields, team, budget))))
+            snapshot = _snapshot(fields, p.sub, team, budget, [[sealed.kind, sealed.sha256]])
+            p.snapshots.append((snapshot, self.scan(_scan_pairs(fields, p.sub, team, budget))))
             if p.path == "resubmitted":
-                fields["targets"] += "服务对象满意度不低于95%，带动周边群众推广应用。"
-                snapshot = _snapshot(fields, p.sub.code, team, budget, [[sealed.kind, sealed.sha256]])
-                p.snapshots.append((snapshot, self.scan(_scan_pairs(fields, team, budget))))
+                fields["performance"] = [
+                    *fields["performance"],
+                    {"level1": "effect", "level2": "sustainable", "name": "带动周边群众推广应用", "value": "≥95%"},
+                ]
+                snapshot = _snapshot(fields, p.sub, team, budget, [[sealed.kind, sealed.sha256]])
+                p.snapshots.append((snapshot, self.scan(_scan_pairs(fields, p.sub, team, budget))))
         final_hash = ""
         if p.snapshots:
             from workflows.services import content_hash
@@ -405,7 +420,7 @@ class ApplicationSeeder(Seeder):
         phase = self.phase("revise", n, self.half)
         for p in plans:
             if p.path == "resubmitted":
-                self.edit(p, phase.at(p.i), ["targets"])
+                self.edit(p, phase.at(p.i), ["performance"])
                 snapshot, findings = p.snapshots[1]
                 self.submit(p, phase.at(p.i, 1), "resubmit", snapshot, findings, OPINIONS["resubmit"][0])
             elif p.path == "withdrawn_returned":
@@ -492,12 +507,12 @@ class ApplicationSeeder(Seeder):
         self.settle_updated_at(Application)
 
 
-def _snapshot(fields: dict[str, Any], sub_code: str, team: list, budget: list, attachments: list) -> dict[str, Any]:
+def _snapshot(fields: dict[str, Any], sub: Any, team: list, budget: list, attachments: list) -> dict[str, Any]:
     """``Application.content_snapshot`` of the form as it stands (the tests compare them)."""
     data = {name: fields[name] for name in Application.content_fields}
     data.update(
         {
-            "subproject": sub_code,
+            "subproject": sub.code,
             "leader_phone": fields["leader_phone"],
             "leader_mobile": fields["leader_mobile"],
             "leader_email": fields["leader_email"],
@@ -508,19 +523,28 @@ def _snapshot(fields: dict[str, Any], sub_code: str, team: list, budget: list, a
             "commitment": fields["commitment"],
             "commitment_signer": fields["commitment_signer"],
             "team": [{key: m[key] for key in ("name", "education", "qualification", "role", "phone")} for m in team],
-            "budget": [{"item": b["item"], "amount": str(b["amount"]), "note": b["note"]} for b in budget],
+            "budget": [
+                {"category": b["category"], "item": b["item"], "amount": str(b["amount"]), "note": b["note"]}
+                for b in budget
+            ],
+            "section_kind": sub.section_kind,
+            "section": fields["section"],
+            "common": fields["common"],
+            "schedule": fields["schedule"],
+            "performance": fields["performance"],
             "attachments": sorted(attachments),
         }
     )
     return data
 
 
-def _scan_pairs(fields: dict[str, Any], team: list, budget: list) -> list[tuple[str, str]]:
+def _scan_pairs(fields: dict[str, Any], sub: Any, team: list, budget: list) -> list[tuple[str, str]]:
     """``Application.scan_text`` of the form as it stands."""
     labels, team_label, budget_label = _labels()
     pairs = [(labels[name], str(fields[name] or "")) for name in Application.content_fields]
     pairs += [(team_label, f"{m['name']} {m['qualification']} {m['role']}") for m in team]
     pairs += [(budget_label, f"{b['item']} {b['note']}") for b in budget]
+    pairs += scan_pairs(sub.section, fields["section"], fields["common"], fields["schedule"], fields["performance"])
     return pairs
 
 

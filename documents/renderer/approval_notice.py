@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .base import Verification, build_pdf, cn_date, frame_width, period, resolve_font, table, text, yuan
+from .base import Verification, build_pdf, cn_date, frame_width, period, resolve_font, table, text, wan
 
 TITLE = "立项通知书"
 
@@ -41,7 +41,7 @@ def render_approval_notice(data: ApprovalNoticeData, *, font_path: str | None = 
         ["子项目", data.subproject],
         ["承担单位", data.organization],
         ["项目负责人", data.leader_name],
-        ["资助金额（元）", yuan(data.funding_amount)],
+        ["资助金额（万元）", wan(data.funding_amount)],
         ["实施期限", period(data.period_start, data.period_end)],
     ]
     story: list[Any] = [

@@ -57,6 +57,13 @@ def yuan(amount: Decimal | int | float | str | None) -> str:
     return grouped(amount)
 
 
+def wan(amount: Decimal | int | float | str | None) -> str:
+    """4.5 for 45,000.00 元: CAST's forms give amounts in 万元 (common.money.wan)."""
+    from common.money import wan as in_wan
+
+    return in_wan(amount)
+
+
 def period(start: dt.date | None, end: dt.date | None) -> str:
     if start is None and end is None:
         return ""

@@ -194,7 +194,7 @@ TRY_TRANSITION = {
 def writes(client, pk: Any, state: str = "draft") -> list[tuple[str, Any]]:
     """Every write endpoint, tried once: (label, response)."""
     return [
-        ("PATCH", client.patch(f"{URL}{pk}/", {"targets": "改写的目标"}, format="json")),
+        ("PATCH", client.patch(f"{URL}{pk}/", {"outcomes": "改写的成果"}, format="json")),
         (
             "POST attachments",
             client.post(f"{URL}{pk}/attachments/", {"kind": "sealed_application", "file": pdf()}, format="multipart"),
@@ -226,7 +226,7 @@ def writes(client, pk: Any, state: str = "draft") -> list[tuple[str, Any]]:
 def fingerprint() -> tuple:
     """Everything a write could change."""
     return (
-        sorted(Application.objects.values_list("pk", "state", "updated_at", "targets", "current_revision_hash")),
+        sorted(Application.objects.values_list("pk", "state", "updated_at", "outcomes", "current_revision_hash")),
         AuditEvent.objects.count(),
         sorted(Attachment.objects.values_list("pk", "sha256")),
         Checkpoint.objects.count(),

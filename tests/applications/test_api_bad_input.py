@@ -87,8 +87,8 @@ def test_budget_not_summing_to_the_request_blocks_submit(users, round_id):
         round_id,
         "applicant_csf_br1",
         budget=[
-            {"item": "培训资料印制", "amount": "20000.00", "note": ""},
-            {"item": "专家差旅", "amount": "50000.00", "note": ""},
+            {"category": "other", "item": "培训资料印制", "amount": "20000.00", "note": ""},
+            {"category": "other", "item": "专家差旅", "amount": "50000.00", "note": ""},
         ],
     )
     before = snapshot(app_id)
@@ -115,7 +115,10 @@ def test_negative_amounts(users, round_id):
     before = snapshot(app_id)
     body = {
         "requested_amount": "-1",
-        "budget": [{"item": "培训资料印制", "amount": "-20000.00"}, {"item": "专家差旅", "amount": "60000.00"}],
+        "budget": [
+            {"category": "other", "item": "培训资料印制", "amount": "-20000.00"},
+            {"category": "other", "item": "专家差旅", "amount": "60000.00"},
+        ],
     }
     assert refused(client.patch(f"{URL}{app_id}/", body, format="json")) == [
         "申请金额（元）不能为负数",
@@ -129,13 +132,17 @@ def test_amounts_that_are_not_money(users, round_id):
     before = snapshot(app_id)
     body = {
         "requested_amount": "八万元",
-        "budget": [{"item": "", "amount": "1.234"}, {"item": "差旅"}, "not a row"],
+        "budget": [
+            {"category": "travel", "item": "", "amount": "1.234"},
+            {"category": "travel", "item": "差旅"},
+            "not a row",
+        ],
         "team": "李明",
     }
     assert refused(api_as(users["applicant_csf_br1"]).patch(f"{URL}{app_id}/", body, format="json")) == [
         "申请金额（元）必须是金额数字（如 50000.00）",
         "团队成员必须是列表",
-        "预算明细第 1 行：请填写支出项目",
+        "预算明细第 1 行：请填写支出内容",
         "预算明细第 1 行金额最多保留两位小数（单位：元）",
         "预算明细第 2 行：请填写金额",
         "预算明细第 3 行格式不正确",
@@ -158,7 +165,6 @@ def test_missing_required_fields_on_submit(users, round_id):
         "请填写“实施结束日期”",
         "请填写“立项依据与目的”",
         "请填写“主要内容”",
-        "请填写“绩效目标”",
         "请填写“预期成果”",
         "请填写“实施条件”",
         "请填写“申请金额（元）”",
@@ -167,6 +173,19 @@ def test_missing_required_fields_on_submit(users, round_id):
         "请填写预算明细",
         "请勾选内容承诺（材料真实、内容经过审核、接受监督检查和评估）",
         "请上传加盖公章的申报书（PDF）",
+        "请填写“学会科技志愿服务基层行 · 服务的老少边贫地区”",
+        "请填写“学会科技志愿服务基层行 · 参加服务的学会会员人数”",
+        "请填写“学会科技志愿服务基层行 · 学会会员志愿服务队伍情况”",
+        "请填写“共同信息 · 科技志愿服务信息平台组织编号”",
+        "请填写“共同信息 · 信息平台注册志愿者人数”",
+        "请填写“共同信息 · 活动安全预案”",
+        "请确认“已为科技志愿者购买保险”",
+        "请填写“共同信息 · 保险情况说明（险种、人数、保额）”",
+        "请填写实施进度安排（至少一行）",
+        "绩效目标表：请至少填写一项产出指标中的数量指标",
+        "绩效目标表：请至少填写一项产出指标中的质量指标或时效指标",
+        "绩效目标表：请至少填写一项效益指标",
+        "绩效目标表：请至少填写一项满意度指标",
     ]
     assert snapshot(created["id"]) == before
     # Creating needs the round, the sub-project and the name, all reported at once.
@@ -193,7 +212,7 @@ def test_the_form_rules_of_the_round(users, round_id):
         period_start="2027-12-31",
         period_end="2027-01-01",
         requested_amount="120000.00",
-        budget=[{"item": "培训", "amount": "120000.00"}],
+        budget=[{"category": "training", "item": "培训", "amount": "120000.00"}],
     )
     client = api_as(users["applicant_csf_br1"])
     assert ok(client.patch(f"{URL}{app_id}/", {"subproject": "civilization_centre"}, format="json"))
@@ -201,8 +220,14 @@ def test_the_form_rules_of_the_round(users, round_id):
     assert refused(act(users, "applicant_csf_br1", app_id, "submit")) == [
         "项目名称不得超过 20 个字（现为 26 个）",
         "实施结束日期必须晚于开始日期",
-        "申请金额不得超过 100,000 元",
+        "申请金额 12 万元不在本批次资助额度 4～10 万元之内",
         "本单位类型（学会分支机构）不能申报“助力新时代文明实践中心建设”",
+        # The grassroots section did not carry over to the other sub-project.
+        "请填写“助力新时代文明实践中心建设 · 所属县级志愿服务总队下的科技志愿服务队伍”",
+        "请填写“助力新时代文明实践中心建设 · 担任队长的“三长”：学校校长”",
+        "请填写“助力新时代文明实践中心建设 · 担任队长的“三长”：医院院长”",
+        "请填写“助力新时代文明实践中心建设 · 担任队长的“三长”：农技站站长”",
+        "请填写“助力新时代文明实践中心建设 · 服务的新时代文明实践中心（所、站）”",
     ]
     assert snapshot(app_id) == before
 

@@ -134,7 +134,7 @@ def test_withdrawal(users, round_id, state):
     assert options(users, "applicant_csf_br1", app_id) == []
     # A withdrawn application can no longer be edited, nor its files changed.
     client = api_as(users["applicant_csf_br1"])
-    response = client.patch(f"{URL}{app_id}/", {"targets": "新目标"}, format="json")
+    response = client.patch(f"{URL}{app_id}/", {"outcomes": "新成果"}, format="json")
     assert (response.status_code, response.json()["errors"]) == (409, ["申报当前状态为“已撤回”，不能修改"])
     # … and it is no duplicate: the unit may apply again in the same sub-project.
     again = application_in(users, round_id, "submitted")

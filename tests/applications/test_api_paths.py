@@ -133,15 +133,15 @@ def drive_to_proposed(users, applicant: str, org: str, recommender: str) -> int:
         400,
         ["自退回以来内容没有任何修改，请修改后再提交"],
     )
-    new_targets = "培训养殖户 800 人次（徐闻县 500、雷州市 300），满意度不低于 90%。"
-    response = applicant_c.patch(f"{URL}{app_id}/", {"targets": new_targets}, format="json")
+    new_targets = "形成培训教材 1 套，典型案例 5 个（徐闻县 3、雷州市 2）。"
+    response = applicant_c.patch(f"{URL}{app_id}/", {"outcomes": new_targets}, format="json")
     assert response.status_code == 200, response.json()
-    assert response.json()["targets"] == new_targets
+    assert response.json()["outcomes"] == new_targets
     resubmitted = post(applicant_c, f"{URL}{app_id}/transitions/resubmit/", {"opinion": "已按意见修改绩效目标。"})
     assert resubmitted["state"] == "submitted"
     diff = reviewer.get(f"{URL}{app_id}/diff/").json()
     assert diff["since"] == 1
-    assert [(c["field"], c["label"], c["after"]) for c in diff["changes"]] == [("targets", "绩效目标", new_targets)]
+    assert [(c["field"], c["label"], c["after"]) for c in diff["changes"]] == [("outcomes", "预期成果", new_targets)]
 
     # 6. Before the content review and the opinion PDF, recommend is blocked with both reasons.
     options = transitions_of(reviewer, app_id)
@@ -311,7 +311,7 @@ def test_whole_path(users, applicant, org, recommender):
         201,
     )
     assert (notice["status"], notice["created_by"]) == ("draft", "cast_staff")
-    summary = f"{app.organization.name} · {app.subproject.name} · 拟资助金额 60,000.00 元"
+    summary = f"{app.organization.name} · {app.subproject.name} · 拟资助金额 6 万元"
     assert [(e["record_id"], e["position"], e["public_title"], e["public_summary"]) for e in notice["entries"]] == [
         (app_id, 1, app.name, summary)
     ]

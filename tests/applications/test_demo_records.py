@@ -102,7 +102,7 @@ def test_records_are_realistic_and_moved_by_the_services(demo):
         "edit",
         "resubmit",
     ]
-    assert "1500元" in resubmitted.targets
+    assert "1500元" in resubmitted.performance[0]["name"]
 
     rejected = {a.name: actions(a) for a in Application.objects.filter(state="rejected")}
     assert "reject_formal_review" in rejected["长江退捕渔民转产技能培训"]

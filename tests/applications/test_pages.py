@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from applications.models import Application, SubprojectType
-from tests.applications.helpers import PDF_BYTES, act, create_ready, form, review, upload
+from tests.applications.helpers import PDF_BYTES, SECTIONS, act, create_ready, form, review, upload
 from tests.conftest import api_as
 from tests.decisions import agreed
 from workflows.models import Attachment, ReviewAssignment, Round, SensitiveTerm
@@ -59,22 +59,42 @@ def in_expert_review(users, round_id: int, **overrides: Any) -> int:
     return app_id
 
 
-def form_post(subproject: SubprojectType | None, **overrides: Any) -> dict[str, str]:
-    """The browser's POST of the application form, with the values of helpers.form()."""
+def form_post(subproject: SubprojectType | None, **overrides: Any) -> dict[str, Any]:
+    """The browser's POST of the application form, with the values of helpers.form() (the
+    section of the sub-project posted under its kind's prefix)."""
+    if subproject is not None:
+        overrides.setdefault("section", dict(SECTIONS.get(subproject.section_kind, {})))
     values = form(**overrides)
-    data: dict[str, str] = {"subproject": str(subproject.pk) if subproject else ""}
+    data: dict[str, Any] = {"subproject": str(subproject.pk) if subproject else ""}
     for key, value in values.items():
-        if key in ("team", "budget"):
+        if key in ("team", "budget", "schedule", "performance", "section", "common"):
             continue
         if isinstance(value, bool):
             if value:
                 data[key] = "on"
         else:
             data[key] = str(value)
-    for prefix, rows, total in (("team", values["team"], 10), ("budget", values["budget"], 15)):
+    for prefix, group in (
+        (f"section-{subproject.section_kind if subproject else ''}", "section"),
+        ("common", "common"),
+    ):
+        for key, value in values[group].items():
+            if value is True:
+                data[f"{prefix}-{key}"] = "on"
+            elif isinstance(value, list):
+                data[f"{prefix}-{key}"] = value
+            else:
+                data[f"{prefix}-{key}"] = str(value)
+    performance = [{k: v for k, v in row.items() if k != "level1"} for row in values["performance"]]
+    for prefix, rows, total in (
+        ("team", values["team"], 10),
+        ("budget", values["budget"], 15),
+        ("schedule", values["schedule"], 8),
+        ("targets", performance, 8),
+    ):
         data.update(
             {
-                f"{prefix}-TOTAL_FORMS": str(total),
+                f"{prefix}-TOTAL_FORMS": str(max(total, len(rows) + 2)),
                 f"{prefix}-INITIAL_FORMS": "0",
                 f"{prefix}-MIN_NUM_FORMS": "0",
                 f"{prefix}-MAX_NUM_FORMS": "50",
@@ -182,8 +202,8 @@ def test_detail_page_shows_fields_tables_and_engine_fragments(client, users, rou
         "学会科技志愿服务基层行",
         "徐闻县养殖户、基层农技人员",
         "培训资料印制",
-        "80,000.00 元",  # the requested amount
-        '<td class="num">80000.00</td>',  # the budget total
+        "申请金额（万元）",  # the requested amount, in 万元 (80,000.00 元)
+        '<td class="num">8</td>',  # the budget total, in 万元
         "加盖公章的申报书（PDF）",
         "可执行的操作",
         f'action="/workflow/applications.application/{app_id}/transition/return_for_revision/"',
@@ -256,6 +276,7 @@ def test_edit_only_by_the_applicant_in_an_editable_state(client, users, round_id
     body = page(client, f"/applications/{application.pk}/edit/")
     assert 'value="李明"' in body and 'value="60000.00"' in body
     data = form_post(grassroots(round_id), name="海水养殖技术服务", requested_amount="90000")
+    data["budget-2-category"] = "other"
     data["budget-2-item"] = "场地租用"
     data["budget-2-amount"] = "10000"
     response = client.post(f"/applications/{application.pk}/edit/", data)
@@ -312,7 +333,7 @@ def test_reviewer_sees_scan_findings_marked_in_the_text(client, users, round_id)
         users,
         round_id,
         content="宣传<b>灵丹妙药</b>不可信，开展科普讲座 12 场。",
-        targets="揭穿“灵 丹 妙 药”说法，培训 600 人次。",
+        outcomes="揭穿“灵 丹 妙 药”说法，培训 600 人次。",
     )
     client.force_login(users["reviewer_csf"])
     body = page(client, f"/applications/{app_id}/")
@@ -334,15 +355,15 @@ def test_reviewer_sees_what_changed_since_the_return(client, users, round_id):
     app_id = submitted(users, round_id)
     assert act(users, "reviewer_csf", app_id, "return_for_revision", opinion="请细化绩效目标").status_code == 200
     client.force_login(users["applicant_csf_br1"])
-    data = form_post(grassroots(round_id), targets="培训养殖户 800 人次。")
+    data = form_post(grassroots(round_id), outcomes="培训养殖户 800 人次。")
     assert client.post(f"/applications/{app_id}/edit/", data).status_code == 302
     assert act(users, "applicant_csf_br1", app_id, "resubmit").status_code == 200
     client.force_login(users["reviewer_csf"])
     body = page(client, f"/applications/{app_id}/")
     assert "自退回修改时的版本（第 1 版）以来的修改" in body
-    assert '<th scope="row">绩效目标</th>' in body
+    assert '<th scope="row">预期成果</th>' in body
     assert "<ins>培训养殖户 800 人次。</ins>" in body
-    assert "<del>培训养殖户 600 人次，指导面积 2000 亩，满意度不低于 90%。</del>" in body
+    assert "<del>形成培训教材 1 套，典型案例 3 个。</del>" in body
 
 
 # -- CAST staff and experts -------------------------------------------------------------------

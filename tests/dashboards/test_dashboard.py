@@ -92,7 +92,7 @@ def test_cast_figures_of_a_round(client, users, round_id):
             u,
             name=f"统计项目{u[-4:]}",
             requested_amount=a,
-            budget=[{"item": "培训资料与专家差旅", "amount": a, "note": ""}],
+            budget=[{"category": "training", "item": "培训资料与专家差旅", "amount": a, "note": ""}],
         )
         for u, a in amounts.items()
     }
@@ -106,7 +106,7 @@ def test_cast_figures_of_a_round(client, users, round_id):
     html = page(client, users["cast_staff"], round=round_id)
 
     assert re.search(r"<dt>记录总数</dt><dd>3</dd>", html)
-    assert "<dt>申请金额合计（元）</dt><dd>160,000.00</dd>" in html
+    assert "<dt>申请金额合计（万元）</dt><dd>16</dd>" in html
     state_bars = dict(
         re.findall(r'<g class="bar" data-key="([a-z_]+)"><title>[^<]*：(\d+)</title>', html.split('id="reached"')[0])
     )
@@ -118,10 +118,10 @@ def test_cast_figures_of_a_round(client, users, round_id):
     assert (reached_bars["draft"], reached_bars["submitted"], reached_bars["withdrawn"]) == ("3", "2", "1")
     funding = html.split('id="funding"')[1].split("</figure>")[0]
     assert sorted(re.findall(r"<td class=\"num\">([0-9,.]+)</td>", funding)) == [
-        "0.00",
-        "0.00",
-        "130,000.00",  # the two units of 中国水产学会 apply to the same sub-project
-        "30,000.00",
+        "0",
+        "0",
+        "13",  # 万元: the two units of 中国水产学会 apply to the same sub-project
+        "3",
     ]
     # The numbers are in the page's text as well, not only in the picture.
     assert '<td>草稿</td><td class="num">1</td>' in html

@@ -149,10 +149,11 @@ def application_by_services(users: dict[str, Any], round_: Round, final: str) ->
     transition(app, "submit", actor=applicant, client_ip=IP)
     if final == "resubmitted":
         transition(app, "return_for_revision", actor=reviewer, opinion="请量化绩效目标。", client_ip=IP)
-        # The seed's applicant changes the targets, as asked; the fields changed are the
-        # applicant's choice (the edit event names them).
+        # The seed's applicant adds an indicator to the 绩效目标表, as asked; the fields changed
+        # are the applicant's choice (the edit event names them).
         app.refresh_from_db()
-        application_update(app, actor=applicant, data={"targets": app.targets + "满意度不低于95%。"})
+        extra = {"level2": "sustainable", "name": "带动周边群众推广应用", "value": "≥95%"}
+        application_update(app, actor=applicant, data={"performance": [*app.performance, extra]})
         transition(app, "resubmit", actor=applicant, opinion="已量化绩效目标。", client_ip=IP)
         return Application.objects.get(pk=app.pk)
     checkpoint_record(
@@ -256,12 +257,14 @@ def seed(*, applications: int = 0, nominations: int = 0, states: str) -> None:
     )
 
 
-def seeded(model: type, state: str, *, revisions: int = 1) -> Any:
+def seeded(model: type, state: str, *, revisions: int = 1, like: Any = None) -> Any:
     """A seeded record in ``state`` with ``revisions`` revisions, of an organization that is not
-    its own recommending unit (so the unit a reviewer acts for is told apart from the applicant's)."""
+    its own recommending unit (so the unit a reviewer acts for is told apart from the applicant's);
+    an application of the sub-project of ``like`` (each sub-project has its own section's keys)."""
+    same = {"subproject__code": like.subproject.code} if like is not None else {}
     found = [
         record
-        for record in model.objects.filter(round__title__contains="契约", state=state)
+        for record in model.objects.filter(round__title__contains="契约", state=state, **same)
         .exclude(organization=F("recommending_unit"))
         .order_by("pk")
         if Revision.objects.filter(record_type=record.record_type(), record_id=record.pk).count() == revisions
@@ -529,8 +532,8 @@ def ledger_intact() -> None:
 
 def test_an_approved_application_is_what_the_services_write(users):
     made = application_by_services(users, Round.objects.get(kind=RoundKind.APPLICATION), "approved")
-    seed(applications=2, states="approved")
-    generated = seeded(Application, "approved")
+    seed(applications=8, states="approved")
+    generated = seeded(Application, "approved", like=made)
 
     ours, theirs = View(made), View(generated)
     summary = ours.summary()
@@ -553,7 +556,7 @@ def test_an_approved_application_is_what_the_services_write(users):
 def test_a_resubmitted_application_is_what_the_services_write(users):
     made = application_by_services(users, Round.objects.get(kind=RoundKind.APPLICATION), "resubmitted")
     seed(applications=5, states="submitted")  # one in five of the submitted was returned and resubmitted
-    generated = seeded(Application, "submitted", revisions=2)
+    generated = seeded(Application, "submitted", revisions=2, like=made)
 
     summary = View(made).summary()
     assert [e["action"] for e in summary["events"]] == RESUBMITTED

@@ -31,7 +31,6 @@ FORM = {
     "period_end": "2028-02-29",
     "basis": "黄河滩区水产养殖技术薄弱，急需科技志愿者下沉服务。",
     "content": "举办稻渔综合种养培训八场，入户指导六十次。",
-    "targets": "培训滩区群众四百人次，推广稻渔模式一千亩。",
     "outcomes": "编写《滩区稻渔种养手册》一册。",
     "conditions": "依托中牟县水产站试验基地，团队成员均有十年以上经验。",
     "requested_amount": "70000.00",
@@ -48,9 +47,9 @@ FORM = {
         {"name": "诸葛晓岚", "education": "本科", "qualification": "推广研究员", "role": "培训讲师", "phone": ""},
     ],
     "budget": [
-        {"item": "稻渔种养培训教材印制", "amount": "15000.00", "note": "四百册"},
-        {"item": "专家下乡交通补助", "amount": "40000.00", "note": "六十人次"},
-        {"item": "示范田苗种补贴", "amount": "15000.00", "note": "一千亩"},
+        {"category": "printing", "item": "稻渔种养培训教材印制", "amount": "15000.00", "note": "四百册"},
+        {"category": "travel", "item": "专家下乡交通补助", "amount": "40000.00", "note": "六十人次"},
+        {"category": "materials", "item": "示范田苗种补贴", "amount": "15000.00", "note": "一千亩"},
     ],
 }
 RECOMMEND_OPINION = "同意推荐：滩区需求迫切，团队力量扎实。"

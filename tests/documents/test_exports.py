@@ -79,7 +79,11 @@ def test_csv_prefixes_formula_like_titles(users, round_id):
     }
     header = rows[0]
     first = dict(zip(header, rows[1], strict=True))
-    assert (first["申请金额（元）"], first["实施开始日期"], first["是否试点县"]) == ("80000.00", "2027-01-01", "是")
+    assert (first["申请金额（元）"], first["实施开始日期"], first["是否试点县"]) == (
+        "80000.00",
+        "2027-01-01",
+        "否",
+    )  # the unit's flag: CSF-BR1 is no pilot county
 
 
 def test_export_is_the_callers_filtered_list(users, round_id):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role
 from documents.models import DocumentKind, IssuedDocument
-from documents.renderer.base import cn_date, period, yuan
+from documents.renderer.base import cn_date, period, wan
 from notices.models import NoticeEntry
 from tests.conftest import api_as
 from tests.documents.helpers import pdf_pages, pdf_text, seeded_approved, squash
@@ -37,7 +37,7 @@ def test_approval_notice(users, orgs, font):
     assert app.approval_number.startswith("智惠〔") and app.approval_number in text
     for value in (app.name, app.organization.name, app.subproject.name, app.leader_name):
         assert value in text, value
-    assert f"资助金额（元） {yuan(app.funding_amount)}" in text
+    assert f"资助金额（万元） {wan(app.funding_amount)}" in text
     assert f"实施期限 {period(app.period_start, app.period_end)}" in text
     assert orgs["CAST"].name in text  # the issuer
     assert cn_date(timezone.localdate(app.issued_at)) in text
@@ -69,8 +69,9 @@ def test_result_list_notice_list_and_history(users, font):
     assert results.status_code == 200
     text = pdf_text(results.content)
     assert f"{app.round.title}立项名单" in squash(text)
-    for value in (app.approval_number, app.name, yuan(app.funding_amount)):
+    for value in (app.approval_number, app.name, wan(app.funding_amount)):
         assert value in text, value
+    assert "资助金额（万元）" in squash(text)
     assert squash(app.organization.name) in squash(text)
     assert "合计 1 项" in text
 

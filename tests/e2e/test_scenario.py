@@ -55,17 +55,39 @@ FIELD_LABELS = {
     "period_end": "实施结束日期",
     "basis": "立项依据与目的",
     "content": "主要内容",
-    "targets": "绩效目标",
     "outcomes": "预期成果",
     "conditions": "实施条件",
     "requested_amount": "申请金额（元）",
     "commitment_signer": "承诺人（单位负责人）",
 }
 TEAM_LABELS = {"name": "姓名", "education": "学历", "qualification": "职称/资质", "role": "项目分工", "phone": "电话"}
-BUDGET_LABELS = {"item": "支出项目", "amount": "金额（元）", "note": "测算依据"}
+BUDGET_LABELS = {"item": "支出内容", "amount": "金额（元）", "note": "测算依据"}
+SCHEDULE_LABELS = {"when": "时间或时段", "activity": "活动安排"}
+TARGET_LABELS = {"name": "指标名称", "value": "指标值"}
+# The sub-project's own fields and the common ones, by their labels (applications.sections).
+SECTION_TEXT = {
+    "members_count": "参加服务的学会会员人数",
+    "members_description": "学会会员志愿服务队伍情况",
+}
+COMMON_TEXT = {
+    "platform_org_number": "科技志愿服务信息平台组织编号",
+    "platform_volunteers": "信息平台注册志愿者人数",
+    "safety_plan": "活动安全预案",
+    "insurance_note": "保险情况说明（险种、人数、保额）",
+    "matching_funds": "配套资金（元）",
+    "local_funds": "地方财政资金（元）",
+}
+LEVEL2_LABELS = {
+    "quantity": "产出指标 · 数量指标",
+    "quality": "产出指标 · 质量指标",
+    "timeliness": "产出指标 · 时效指标",
+    "social": "效益指标 · 社会效益指标",
+    "served": "满意度指标 · 服务对象满意度指标",
+}
+CATEGORY_LABELS = {"printing": "印刷费", "travel": "差旅费"}
 
 RETURN_OPINION = "绩效目标不够具体：请写明培训场次、受训人数和满意度的测算方法。"
-REVISED_TARGETS = "培训养殖户 600 人次（12 场，每场 50 人），指导面积 2000 亩，满意度（问卷）不低于 90%。"
+REVISED_OUTCOMES = "形成培训教材 1 套（12 场培训通用），典型案例 3 个，满意度问卷报告 1 份。"
 CONTENT_OPINION = "导向正确，内容真实合法。"
 RECOMMEND_OPINION = "经审核，申报材料真实，同意推荐。"
 FORMAL_OPINION = "材料齐全，形式审查通过。"
@@ -126,11 +148,30 @@ def test_application_returned_revised_recommended_and_formally_reviewed(people, 
     page.get_by_label("批次 · 子项目", exact=True).select_option(str(grassroots.pk))
     for name, label in FIELD_LABELS.items():
         page.get_by_label(label, exact=True).fill(str(data[name]))
-    page.get_by_label("是否试点县", exact=True).check()
-    for prefix, labels, rows in (("团队成员", TEAM_LABELS, data["team"]), ("预算明细", BUDGET_LABELS, data["budget"])):
+    for area in data["section"]["target_areas"]:
+        page.get_by_label(area, exact=True).check()
+    for key, label in SECTION_TEXT.items():
+        page.get_by_label(label, exact=True).fill(str(data["section"][key]))
+    for key, label in COMMON_TEXT.items():
+        page.get_by_label(label, exact=True).fill(str(data["common"][key]))
+    page.get_by_label("已为科技志愿者购买保险", exact=True).check()
+    for prefix, labels, rows in (
+        ("团队成员", TEAM_LABELS, data["team"]),
+        ("预算明细", BUDGET_LABELS, data["budget"]),
+        ("实施进度安排", SCHEDULE_LABELS, data["schedule"]),
+        ("绩效目标表", TARGET_LABELS, data["performance"]),
+    ):
         for n, row in enumerate(rows, start=1):
             for key, label in labels.items():
                 page.get_by_label(f"{prefix}第 {n} 行：{label}", exact=True).fill(row[key])
+    for n, row in enumerate(data["budget"], start=1):
+        page.get_by_label(f"预算明细第 {n} 行：支出科目", exact=True).select_option(
+            label=CATEGORY_LABELS[row["category"]]
+        )
+    for n, row in enumerate(data["performance"], start=1):
+        page.get_by_label(f"绩效目标表第 {n} 行：一级指标 · 二级指标", exact=True).select_option(
+            label=LEVEL2_LABELS[row["level2"]]
+        )
     page.get_by_label(re.compile("^本单位承诺")).check()
     applicant.shot("application-new-filled")
     page.get_by_role("button", name="保存草稿").click()
@@ -165,7 +206,7 @@ def test_application_returned_revised_recommended_and_formally_reviewed(people, 
     page.get_by_role("link", name="修改申报", exact=True).click()
     expect(page.get_by_role("heading", name=f"修改申报：{data['name']}")).to_be_visible()
     applicant.shot("application-edit", english=True)
-    page.get_by_label("绩效目标", exact=True).fill(REVISED_TARGETS)
+    page.get_by_label("预期成果", exact=True).fill(REVISED_OUTCOMES)
     page.get_by_role("button", name="保存草稿").click()
     applicant.expect_message("申报已保存")
     applicant.shot("application-revised")
@@ -189,7 +230,7 @@ def test_application_returned_revised_recommended_and_formally_reviewed(people, 
     # -- the reviewer sees the revision, uploads the sealed opinion and recommends ----------
     reviewer.page.goto(detail)
     diff = reviewer.page.get_by_role("region", name=re.compile("自退回修改时的版本"))
-    expect(diff.get_by_role("rowheader", name="绩效目标")).to_be_visible()
+    expect(diff.get_by_role("rowheader", name="预期成果")).to_be_visible()
     reviewer.shot("application-resubmitted-reviewer", english=True)
     reviewer.upload("推荐单位盖章意见（PDF）", RECOMMENDER_PDF, PDF_BYTES)
     reviewer.shot("application-recommender-pdf")
@@ -209,7 +250,9 @@ def test_application_returned_revised_recommended_and_formally_reviewed(people, 
 
     application.refresh_from_db()
     assert application.state == "expert_review"
-    assert application.targets == REVISED_TARGETS
+    assert application.outcomes == REVISED_OUTCOMES
+    assert application.section == data["section"]
+    assert [row["level2"] for row in application.performance] == [row["level2"] for row in data["performance"]]
     trail = list(
         AuditEvent.objects.filter(record_type=application.record_type(), record_id=application.pk)
         .exclude(action__in=["create", "edit", "attachment_added"])

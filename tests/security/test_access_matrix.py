@@ -144,7 +144,7 @@ def api_body(route: Route, record: Any, world: dict[str, Any]) -> tuple[Any, str
         return {}, "json"
     is_application = record.record_type() == "applications.application"
     if name.endswith("-detail"):
-        return ({"targets": "越权改写"} if is_application else {"contact_name": "越权改写"}), "json"
+        return ({"outcomes": "越权改写"} if is_application else {"contact_name": "越权改写"}), "json"
     if name.endswith("-perform-transition"):
         return {"opinion": "同意。"}, "json"
     if name.endswith("-content-reviews"):

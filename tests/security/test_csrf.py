@@ -167,17 +167,17 @@ def test_the_same_api_write_passes_with_the_token_or_by_token_auth(users, world)
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(users["applicant_gd_fish"])
     client.get("/login/")
-    refused = client.patch(url, {"targets": "改写一"}, format="json")
+    refused = client.patch(url, {"outcomes": "改写一"}, format="json")
     assert (refused.status_code, refused.json()["detail"]) == (403, "CSRF Failed: CSRF token missing.")
     record.refresh_from_db()
-    assert record.targets != "改写一"
+    assert record.outcomes != "改写一"
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
-    assert client.patch(url, {"targets": "改写二"}, format="json", HTTP_X_CSRFTOKEN=token).status_code == 200
+    assert client.patch(url, {"outcomes": "改写二"}, format="json", HTTP_X_CSRFTOKEN=token).status_code == 200
     key = APIClient().post(
         "/api/v1/auth/token/", {"username": "applicant_gd_fish", "password": settings.DEMO_PASSWORD}, format="json"
     )
     by_token = APIClient(enforce_csrf_checks=True)
     by_token.credentials(HTTP_AUTHORIZATION=f"Token {key.json()['token']}")
-    assert by_token.patch(url, {"targets": "改写三"}, format="json").status_code == 200
+    assert by_token.patch(url, {"outcomes": "改写三"}, format="json").status_code == 200
     record.refresh_from_db()
-    assert record.targets == "改写三"
+    assert record.outcomes == "改写三"

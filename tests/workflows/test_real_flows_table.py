@@ -637,7 +637,7 @@ class Builder:
         change = (
             {"deeds": nom_helpers.DEEDS[CATEGORY] + "补充：2025年新增服务活动12次。"}
             if self.nominations
-            else {"targets": "培训养殖户 800 人次，指导面积 2500 亩，满意度不低于 90%。"}
+            else {"outcomes": "形成培训教材 1 套，典型案例 5 个。"}
         )
         ok(self.client(self.applicant).patch(self.url(), change, format="json"))
 
