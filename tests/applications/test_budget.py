@@ -149,6 +149,9 @@ def test_envelope_enforced_on_propose_and_shown(client, users, round_id):
     from tests.applications.helpers import review
 
     ok(review(users, "content_cast", second, "cast"), 201)
+    from tests.decisions import decided
+
+    decided(users, "applications.application", round_id, second)
 
     message = "“学会科技志愿服务基层行”拟资助合计将达 11 万元，超过预算额度 10 万元（已拟资助 6 万元，尚余 4 万元）"
     assert refused(propose(users, second, "50000.00")) == [message]
@@ -223,6 +226,9 @@ def test_two_concurrent_proposals_do_not_both_fit(users, round_id):
             ok(score(users, expert, app_id), 201)
         ok(review(users, "content_cast", app_id, "cast"), 201)
         ids.append(app_id)
+    from tests.decisions import decided
+
+    decided(users, "applications.application", round_id, *ids)
     staff = users["cast_staff"]
     barrier = threading.Barrier(2)
     outcomes: list[str] = []

@@ -24,7 +24,7 @@ from workflows.models import AuditEvent, Round
 from workflows.revision import default_due
 
 RETURN_OPINION = "预算明细中劳务费比例偏高，请调整后重新提交。"
-EDIT = {"targets": "培训养殖户 900 人次，指导面积 2600 亩，满意度不低于 90%。"}
+EDIT = {"outcomes": "培训养殖户 900 人次，指导面积 2600 亩，满意度不低于 90%。"}
 
 
 @pytest.fixture
