@@ -63,6 +63,9 @@ SOURCES = {
     "withdraw": {"draft", "submitted", "returned"},
     "return_for_revision": {"submitted"},
     "resubmit": {"returned"},
+    # Only for a unit that is its own recommending unit (none here): refused with 403.
+    "submit_to_cast": {"draft"},
+    "resubmit_to_cast": {"returned"},
     "recommend": {"submitted"},
     "decline": {"submitted"},
     "start_expert_review": {"recommended"},
