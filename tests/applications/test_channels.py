@@ -271,3 +271,34 @@ def test_other_units_never_hold_submit_to_cast(users, round_id):
     assert refused(act(users, "applicant_csf_br1", app_id, "submit_to_cast"), 403) == [
         "您没有权限执行“提交（本单位即推荐单位）”"
     ]
+
+
+# -- nominations take the same path (StandardFlow) ---------------------------------------------------
+
+
+def test_a_national_society_nominates_straight_to_cast(users):
+    from tests.nominations.helpers import act as nominate_act
+    from tests.nominations.helpers import create_draft as nomination_draft
+
+    selection = Round.objects.get(kind="selection").pk
+    incomplete = nomination_draft(users, selection, "team", "applicant_csf", attachments=False)
+    # its sealed 申报单位意见 is required of every nomination already (nominations.checks)
+    assert refused(nominate_act(users, "applicant_csf", incomplete, "submit_to_cast"), 400) == [
+        "工作照片须 3–5 张（现为 0 张）",
+        "请上传申报单位盖章意见（PDF）",
+    ]
+
+    nid = nomination_draft(users, selection, "team", "applicant_csf")
+    assert refused(nominate_act(users, "applicant_csf", nid, "submit"), 400) == [DIRECT]
+    response = nominate_act(users, "applicant_csf", nid, "submit_to_cast")
+    assert (response.status_code, response.json()["state"]) == (200, "recommended")
+    assert refused(nominate_act(users, "reviewer_csf", nid, "recommend", "同意推荐。"), 409)[0].startswith(
+        "记录当前状态为“已推荐（待中国科协审核）”"
+    )
+    event = AuditEvent.objects.filter(record_type="nominations.nomination", record_id=nid).order_by("pk").last()
+    assert (event.action, event.actor.username, event.actor_org, event.actor_role) == (
+        "submit_to_cast",
+        "applicant_csf",
+        "CSF",
+        "applicant",
+    )
