@@ -302,3 +302,14 @@ def test_a_national_society_nominates_straight_to_cast(users):
         "CSF",
         "applicant",
     )
+
+
+def test_the_dashboard_names_the_submit_the_unit_may_take(client, users, round_id):
+    from tests.dashboards.test_dashboard import page, rows
+
+    create(users, round_id, "applicant_csf", "grassroots", name="学会本级草稿")
+    create(users, round_id, "applicant_csf_br1", "grassroots", name="分会草稿")
+    own = rows(page(client, users["applicant_csf"]), "my-records")
+    assert [r[:4] for r in own] == [["项目申报", "学会本级草稿", "草稿", "请您办理：提交（本单位即推荐单位）、撤回"]]
+    branch = rows(page(client, users["applicant_csf_br1"]), "my-records")
+    assert [r[:4] for r in branch] == [["项目申报", "分会草稿", "草稿", "请您办理：提交、撤回"]]
