@@ -27,6 +27,17 @@ NO_UNIT_OPINION = "请上传加盖公章的申报单位意见（PDF）"
 NO_SEALED_FORM = "请上传加盖公章的申报书（PDF）"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The demo records file objections, counted per address in the cache (the notices app's rate
+    # limit): leave none behind for the next test that seeds them.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def round_id(users) -> int:
     return Round.objects.get(kind="application").pk
