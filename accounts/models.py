@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -32,14 +34,30 @@ class OrgType(models.TextChoices):
     SOCIETY_BRANCH = "society_branch", _("学会分支机构")
     PROVINCIAL_SOCIETY = "provincial_society", _("省级学会")
     PROVINCIAL_CAST = "provincial_cast", _("省级科协")
+    SUBPROVINCIAL_CITY_CAST = "subprovincial_city_cast", _("副省级城市科协")
+    CORPS_CAST = "corps_cast", _("新疆生产建设兵团科协")
     CITY_CAST = "city_cast", _("市级科协")
     COUNTY_CAST = "county_cast", _("县级科协")
     OTHER = "other", _("其他")
 
 
-# The organizations that review for CAST: a record's recommending unit is the nearest of these
-# among the applicant organization and its ancestors.
-RECOMMENDING_TYPES = frozenset({OrgType.NATIONAL_SOCIETY, OrgType.PROVINCIAL_CAST})
+# The organizations that review for CAST (推荐单位): the notice addresses them directly. A
+# record's recommending unit is found through its organization's channel (Organization.channel,
+# ``compute_recommending_unit``).
+RECOMMENDING_TYPES = frozenset(
+    {
+        OrgType.NATIONAL_SOCIETY,
+        OrgType.PROVINCIAL_CAST,
+        OrgType.SUBPROVINCIAL_CITY_CAST,
+        OrgType.CORPS_CAST,
+    }
+)
+# Types that are not legal persons by default: a society's branch (分支机构) applies under its
+# society, which is named 承担单位 on every document.
+NON_LEGAL_PERSON_TYPES = frozenset({OrgType.SOCIETY_BRANCH})
+
+# What a provincial CAST's name ends with; the rest names its province ("广东省科协" → "广东省").
+_CAST_SUFFIXES = ("科学技术协会", "科协")
 
 
 class Organization(models.Model):
@@ -55,6 +73,20 @@ class Organization(models.Model):
         related_name="children",
     )
     pilot_county = models.BooleanField(_("新时代文明实践中心试点县"), default=False)
+    # 法人: only a legal person may be 承担单位 on a document; a unit that is not (a society
+    # branch) is named 具体实施部门 beside its nearest legal-person ancestor (legal_entity()).
+    legal_person = models.BooleanField(_("独立法人"), default=True)
+    # The unit its records are recommended through, set by CAST staff where the tree does not
+    # say it (a provincial society kept under its national society reports to its provincial
+    # CAST, its 业务主管单位). Empty: the default (compute_recommending_unit).
+    channel = models.ForeignKey(
+        "self",
+        verbose_name=_("推荐渠道"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="channel_of",
+    )
     # A unit that no longer takes part is deactivated, never deleted: its records, members'
     # history and audit chain stay (administration.people.services.unit_deactivate).
     is_active = models.BooleanField(_("在用"), default=True)
@@ -77,6 +109,12 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new branch is not a legal person unless CAST staff later say otherwise.
+        if self._state.adding and self.type in NON_LEGAL_PERSON_TYPES:
+            self.legal_person = False
+        super().save(*args, **kwargs)
+
     def ancestors(self) -> list[Organization]:
         """Self first, then parent, grandparent … up to the root."""
         chain: list[Organization] = []
@@ -88,11 +126,76 @@ class Organization(models.Model):
             node = node.parent
         return chain
 
-    def compute_recommending_unit(self) -> Organization | None:
+    def legal_entity(self) -> Organization:
+        """The 承担单位 named on documents: itself if a legal person, else its nearest
+        legal-person ancestor (a branch's society); itself when none is found."""
         for node in self.ancestors():
-            if node.type in RECOMMENDING_TYPES:
+            if node.legal_person:
                 return node
-        return None
+        return self
+
+    def implementing_department(self) -> Organization | None:
+        """The 具体实施部门 named beside the 承担单位: itself when it is not a legal person."""
+        return None if self.legal_entity().pk == self.pk else self
+
+    def compute_recommending_unit(self) -> Organization | None:
+        """The recommending unit of this organization's records (see ``recommending_unit_of``)."""
+        orgs = {o.pk: o for o in Organization.objects.all()}
+        return recommending_unit_of(self, orgs)
+
+
+def province_of(cast: Organization) -> str:
+    """The province a provincial CAST serves, read from its name ("广东省科协" → "广东省")."""
+    for suffix in _CAST_SUFFIXES:
+        if cast.name.endswith(suffix):
+            return cast.name[: -len(suffix)]
+    return cast.name
+
+
+def provincial_cast_for(org: Organization, orgs: dict[int, Organization]) -> Organization | None:
+    """The provincial CAST of a provincial society's province: an ancestor provincial CAST,
+    else the one whose province begins the society's name (the tree may keep a provincial
+    society under its national society). None when neither says it: CAST staff set its channel."""
+    node = orgs.get(org.parent_id) if org.parent_id else None
+    seen: set[int] = {org.pk}
+    while node is not None and node.pk not in seen:
+        if node.type == OrgType.PROVINCIAL_CAST:
+            return node
+        seen.add(node.pk)
+        node = orgs.get(node.parent_id) if node.parent_id else None
+    best: Organization | None = None
+    for candidate in orgs.values():
+        if candidate.type != OrgType.PROVINCIAL_CAST or not candidate.is_active:
+            continue
+        province = province_of(candidate)
+        if province and org.name.startswith(province) and (best is None or len(province) > len(province_of(best))):
+            best = candidate
+    return best
+
+
+def recommending_unit_of(org: Organization, orgs: dict[int, Organization]) -> Organization | None:
+    """The recommending unit of ``org``'s records, following its channel (``orgs``: every
+    organization by id, so that a whole tree is resolved without a query per node).
+
+    A recommending unit is its own; otherwise the channel CAST staff set; otherwise a provincial
+    society goes to its provincial CAST (业务主管单位) and any other unit (a branch, a city or
+    county CAST) to its parent's recommending unit. A cycle of channels resolves to None."""
+    seen: set[int] = set()
+    node: Organization | None = org
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        if node.type in RECOMMENDING_TYPES:
+            return node
+        if node.channel_id:
+            node = orgs.get(node.channel_id)
+            continue
+        if node.type == OrgType.PROVINCIAL_SOCIETY:
+            found = provincial_cast_for(node, orgs)
+            if found is not None:
+                node = found
+                continue
+        node = orgs.get(node.parent_id) if node.parent_id else None
+    return None
 
 
 class Role(models.TextChoices):

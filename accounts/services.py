@@ -15,9 +15,20 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import permissions as perms
-from .models import Membership, Organization, OrgType, Role, User
+from .models import (
+    NON_LEGAL_PERSON_TYPES,
+    RECOMMENDING_TYPES,
+    Membership,
+    Organization,
+    OrgType,
+    Role,
+    User,
+    recommending_unit_of,
+)
 
-ORG_COLUMNS = ("code", "name", "type", "parent", "pilot_county")
+# ``legal_person`` and ``channel`` are optional: a row without them keeps the unit's (a new
+# unit: legal person unless a branch; the default channel).
+ORG_COLUMNS = ("code", "name", "type", "parent", "pilot_county", "legal_person", "channel")
 _TRUE = {"1", "true", "yes", "y", "是", "t"}
 _FALSE = {"", "0", "false", "no", "n", "否", "f"}
 
@@ -38,6 +49,10 @@ class OrgRow:
     type: str
     parent: str
     pilot_county: bool
+    # None: not given (kept, or the default of a new unit).
+    legal_person: bool | None = None
+    # None: not given (kept); "": no channel (the default).
+    channel: str | None = None
 
 
 def _read_file(path: Path) -> bytes:
@@ -147,7 +162,20 @@ def _parse(rows: list[tuple[str, dict[str, Any]]]) -> tuple[list[OrgRow], list[s
             errors.append(_("%(line)s，字段 pilot_county：“%(value)s”不是是/否") % {**where, "value": pilot_raw})
         if pilot and type_ != OrgType.COUNTY_CAST:
             errors.append(_("%(line)s，字段 pilot_county：只有县级科协可以是试点县") % where)
-        parsed.append(OrgRow(line, code, name, type_, parent, pilot))
+        legal_raw = raw.get("legal_person")
+        legal: bool | None = None
+        if isinstance(legal_raw, bool):
+            legal = legal_raw
+        elif legal_raw is not None and str(legal_raw).strip() != "":
+            if str(legal_raw).strip().lower() in _TRUE:
+                legal = True
+            elif str(legal_raw).strip().lower() in _FALSE:
+                legal = False
+            else:
+                errors.append(_("%(line)s，字段 legal_person：“%(value)s”不是是/否") % {**where, "value": legal_raw})
+        channel_raw = raw.get("channel")
+        channel = None if channel_raw is None else str(channel_raw).strip()
+        parsed.append(OrgRow(line, code, name, type_, parent, pilot, legal, channel))
     return parsed, errors
 
 
@@ -181,6 +209,10 @@ def organizations_import(
             errors.append(_("%(line)s，字段 parent：上级组织“%(value)s”不存在") % where)
         if r.type == OrgType.CAST and r.parent:
             errors.append(_("%(line)s，字段 parent：中国科协是根组织，不能有上级") % where)
+        if r.channel:
+            problem = channel_problem(r.code, r.type, r.channel, type_of.get(r.channel))
+            if problem:
+                errors.append(_("%(line)s，字段 channel：%(problem)s") % {"line": r.line, "problem": problem})
     reported: set[str] = set()
     for r in rows:
         path_codes: list[str] = []
@@ -220,32 +252,55 @@ def organizations_import(
         else:
             updated += 1
         org.name, org.type, org.pilot_county = r.name, r.type, r.pilot_county
+        if r.legal_person is not None:
+            org.legal_person = r.legal_person
+        elif org.pk is None:
+            org.legal_person = r.type not in NON_LEGAL_PERSON_TYPES
         org.save()
         existing[r.code] = org
     for r in rows:
         org = existing[r.code]
         org.parent = existing[r.parent] if r.parent else None
-        org.save(update_fields=["parent"])
+        fields = ["parent"]
+        if r.channel is not None:
+            org.channel = existing[r.channel] if r.channel else None
+            fields.append("channel")
+        org.save(update_fields=fields)
     recompute_recommending_units()
     return {"created": created, "updated": updated}
 
 
-def recompute_recommending_units() -> None:
-    """Store every organization's recommending unit (nearest reviewing ancestor or itself)."""
+def channel_problem(code: str, type_: str, channel_code: str, channel_type: str | None) -> str | None:
+    """Why ``channel_code`` cannot be the recommending channel of the unit ``code``, or None: it
+    must be another, existing recommending unit, and a recommending unit has none (it is its own)."""
+    if channel_type is None:
+        return _("推荐渠道“%(value)s”不存在") % {"value": channel_code}
+    if channel_code == code:
+        return _("单位不能以自己为推荐渠道")
+    if type_ in RECOMMENDING_TYPES:
+        return _("推荐单位本身直接报送中国科协，不设推荐渠道")
+    if channel_type not in RECOMMENDING_TYPES:
+        return _("推荐渠道“%(value)s”不是推荐单位（全国学会、省级科协、副省级城市科协或兵团科协）") % {
+            "value": channel_code
+        }
+    return None
+
+
+def recompute_recommending_units() -> list[int]:
+    """Store every organization's recommending unit (``accounts.models.recommending_unit_of``:
+    itself if a recommending unit, its channel, a provincial society's provincial CAST, else its
+    parent's). Called after any change of the tree, of a type or of a channel; returns the ids
+    of the organizations whose recommending unit changed. Records keep the recommending unit
+    they were created with."""
     orgs = {o.pk: o for o in Organization.objects.all()}
+    moved: list[int] = []
     for org in orgs.values():
-        node = org
-        seen: set[int] = set()
-        unit = None
-        while node is not None and node.pk not in seen:
-            seen.add(node.pk)
-            if node.type in (OrgType.NATIONAL_SOCIETY, OrgType.PROVINCIAL_CAST):
-                unit = node
-                break
-            node = orgs.get(node.parent_id) if node.parent_id else None
+        unit = recommending_unit_of(org, orgs)
         if org.recommending_unit_id != (unit.pk if unit else None):
             org.recommending_unit = unit
             org.save(update_fields=["recommending_unit"])
+            moved.append(org.pk)
+    return moved
 
 
 @transaction.atomic

@@ -372,6 +372,9 @@ class ApplicationFlow(StandardFlow):
     final_states = frozenset({S.APPROVED, S.REJECTED, S.NOT_RECOMMENDED, S.WITHDRAWN})
     submit_checks = SUBMIT_CHECKS
     recommend_checks = (quota_left, recommender_opinion_attached)
+    # A unit that is its own recommending unit: its sealed 申报单位意见, and its quota still
+    # counts (the records it sends straight to CAST hold its places).
+    direct_checks = (conditions.unit_opinion_attached, quota_left)
 
     @StandardFlow.transition(
         source=S.RECOMMENDED,

@@ -124,6 +124,14 @@ class Application(WorkflowRecord):
         "sealed_application": AttachmentKind(
             _("加盖公章的申报书（PDF）"), ("application/pdf",), "applicant", ApplicationFlow.editable_states
         ),
+        # Required when the unit is its own recommending unit (submit_to_cast): its opinion
+        # stands where a recommending unit's would.
+        "unit_opinion": AttachmentKind(
+            _("申报单位盖章意见（PDF，本单位即推荐单位时必传）"),
+            ("application/pdf",),
+            "applicant",
+            ApplicationFlow.editable_states,
+        ),
         "supervisor_opinion": AttachmentKind(
             _("主管单位盖章意见（PDF）"), ("application/pdf",), "applicant", ApplicationFlow.editable_states
         ),

@@ -23,7 +23,13 @@ DEFAULT_SUBPROJECTS = [
         "code": "integrate",
         "section_kind": "integrate",
         "name": "整合资源创新推进科技志愿服务",
-        "eligible_org_types": [OrgType.PROVINCIAL_CAST, OrgType.NATIONAL_SOCIETY],
+        # The units the notice addresses directly (each its own recommending unit).
+        "eligible_org_types": [
+            OrgType.PROVINCIAL_CAST,
+            OrgType.SUBPROVINCIAL_CITY_CAST,
+            OrgType.CORPS_CAST,
+            OrgType.NATIONAL_SOCIETY,
+        ],
         "pilot_only": False,
     },
     {

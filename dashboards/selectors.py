@@ -23,7 +23,8 @@ from accounts.models import OrgType, Role
 from applications.models import Application
 from common.http import parse_id
 from nominations.models import Nomination
-from workflows.flows import BaseFlow, ReturnerPermission, RolePermission
+from workflows.conditions import not_own_recommender
+from workflows.flows import BaseFlow, ReturnerPermission, RolePermission, is_own_recommender
 from workflows.models import (
     AssignmentStatus,
     AuditEvent,
@@ -61,11 +62,20 @@ def _roles(flow: type[BaseFlow], state: str) -> list[str]:
     return roles
 
 
-def _action_labels(flow: type[BaseFlow], state: str, role: str) -> list[str]:
+def _action_labels(flow: type[BaseFlow], record: Any, role: str) -> list[str]:
+    """The labels of what ``role`` may do on the record now: a unit that is its own recommending
+    unit submits to CAST (submit_to_cast), any other through its recommending unit (submit)."""
+    own = is_own_recommender(record)
     labels: list[str] = []
-    for transition in flow.outgoing(state):
+    for transition in flow.outgoing(record.state):
         permission = transition.permission
-        if _moves_on(permission) and permission.role == role and str(transition.label) not in labels:
+        if not _moves_on(permission) or permission.role != role:
+            continue
+        if (permission.scope == "own_recommender" and not own) or (
+            own and not_own_recommender in flow.checks_of(transition)
+        ):
+            continue
+        if str(transition.label) not in labels:
             labels.append(str(transition.label))
     return labels
 
@@ -121,9 +131,7 @@ def my_records(*, user: Any) -> list[MyRecord]:
             if record.state in flow.final_states or not roles:
                 step, yours = _("已办结"), False
             elif roles == [Role.APPLICANT]:
-                step = _("请您办理：%(actions)s") % {
-                    "actions": _join(_action_labels(flow, record.state, Role.APPLICANT))
-                }
+                step = _("请您办理：%(actions)s") % {"actions": _join(_action_labels(flow, record, Role.APPLICANT))}
                 yours = True
             else:
                 # Someone else moves it on; that the applicant may still withdraw is no next step.

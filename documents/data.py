@@ -60,6 +60,26 @@ def cast_name() -> str:
     return root.name if root else _("中国科协")
 
 
+# -- the units named -------------------------------------------------------------------------
+
+
+def undertaking(record: Any) -> tuple[str, str]:
+    """(承担单位, 具体实施部门) of a record: the legal person named on every document (its
+    organization, or a branch's nearest legal-person ancestor) and, when the applicant is not
+    itself a legal person, the applicant as the department that carries the project out."""
+    org = record.organization
+    entity = org.legal_entity()
+    return entity.name, ("" if entity.pk == org.pk else org.name)
+
+
+def undertaking_text(record: Any) -> str:
+    """The 承担单位 in one cell of a list: "中国水产学会（具体实施部门：科普工作委员会）"."""
+    entity, department = undertaking(record)
+    if not department:
+        return entity
+    return _("%(entity)s（具体实施部门：%(department)s）") % {"entity": entity, "department": department}
+
+
 # -- the application form --------------------------------------------------------------------
 
 
@@ -90,11 +110,13 @@ def application_form_data(
 
     kind = sections.kind_of(content.get("section_kind", application.subproject.section_kind))
     categories = dict(BudgetCategory.choices)
+    entity, department = undertaking(application)
     return ApplicationFormData(
         round_title=application.round.title,
         subproject=subprojects.get(content.get("subproject") or "", application.subproject.name),
         name=content.get("name") or "",
-        organization=application.organization.name,
+        organization=entity,
+        department=department,
         recommending_unit=application.recommending_unit.name if application.recommending_unit else "",
         leader_name=content.get("leader_name") or "",
         leader_title=content.get("leader_title") or "",
@@ -227,9 +249,11 @@ def issuer_of(record: Any, action: str = "issue") -> str:
 
 
 def approval_notice_data(application: Any, *, document: IssuedDocument) -> ApprovalNoticeData:
+    entity, department = undertaking(application)
     return ApprovalNoticeData(
         number=application.approval_number or "",
-        organization=application.organization.name,
+        organization=entity,
+        department=department,
         name=application.name,
         subproject=application.subproject.name,
         round_title=application.round.title,
@@ -261,7 +285,7 @@ def result_list_rows(applications: list[Any]) -> tuple[tuple[str, ...], ...]:
             str(position),
             a.approval_number or "",
             a.name,
-            a.organization.name,
+            undertaking_text(a),
             a.subproject.name,
             wan(a.funding_amount),
         )
@@ -461,11 +485,13 @@ def nomination_form_data(
                 else OpinionBlock("推荐单位意见", "", "", None)
             )
             blocks.append(OpinionBlock("中国科协意见", "", "", None))
+    entity, department = undertaking(nomination)
     return NominationFormData(
         round_title=nomination.round.title,
         category=category_label,
         nominee_name=content.get("nominee_name") or "",
-        organization=nomination.organization.name,
+        organization=entity,
+        department=department,
         recommending_unit=nomination.recommending_unit.name if nomination.recommending_unit else "",
         facts=facts,
         deeds=content.get("deeds") or "",
@@ -517,7 +543,7 @@ def winners_list_rows(nominations: list[Any]) -> tuple[tuple[str, ...], ...]:
                 n.certificate_number or "",
                 str(n.get_category_display()),
                 n.nominee_name,
-                n.organization.name,
+                undertaking_text(n),
             )
             for position, n in enumerate(nominations, start=1)
         )

@@ -42,6 +42,8 @@ APPLICATION_COLUMNS = (
     ExportColumn(_("子项目"), TEXT, lambda a: a.subproject.name, 24),
     ExportColumn(_("申报单位"), TEXT, lambda a: a.organization.name, 28),
     ExportColumn(_("推荐单位"), TEXT, lambda a: a.recommending_unit.name if a.recommending_unit else "", 20),
+    # The legal person named on the documents (a branch's society).
+    ExportColumn(_("承担单位"), TEXT, lambda a: a.organization.legal_entity().name, 28),
     ExportColumn(_("状态"), TEXT, lambda a: a.flow_class.state_label(a.state), 18),
     ExportColumn(_("项目负责人"), TEXT, lambda a: a.leader_name, 12),
     ExportColumn(_("负责人职务/职称"), TEXT, lambda a: a.leader_title, 16),
@@ -66,6 +68,7 @@ NOMINATION_COLUMNS = (
     ExportColumn(_("类别"), TEXT, lambda n: n.get_category_display(), 24),
     ExportColumn(_("申报单位"), TEXT, lambda n: n.organization.name, 28),
     ExportColumn(_("推荐单位"), TEXT, lambda n: n.recommending_unit.name if n.recommending_unit else "", 20),
+    ExportColumn(_("承担单位"), TEXT, lambda n: n.organization.legal_entity().name, 28),
     ExportColumn(_("状态"), TEXT, lambda n: n.flow_class.state_label(n.state), 18),
     ExportColumn(_("工作单位"), TEXT, lambda n: n.person_org, 24),
     ExportColumn(_("职务/职称"), TEXT, lambda n: n.person_title, 14),

@@ -445,7 +445,7 @@ BATCH_PLANS = {
         items=_approval_items,
         render=lambda record, actor: approval_notice_document(record, actor=actor),
         manifest_header=("立项编号", "项目名称", "承担单位"),
-        manifest_row=lambda a: [a.approval_number, a.name, a.organization.name],
+        manifest_row=lambda a: [a.approval_number, a.name, data.undertaking_text(a)],
         archive_name="立项通知书",
     ),
     BatchKind.CERTIFICATES: BatchPlan(
@@ -453,7 +453,7 @@ BATCH_PLANS = {
         items=_certificate_items,
         render=lambda record, actor: certificate_document(record, actor=actor),
         manifest_header=("证书编号", "名称", "申报单位"),
-        manifest_row=lambda n: [n.certificate_number, n.nominee_name, n.organization.name],
+        manifest_row=lambda n: [n.certificate_number, n.nominee_name, data.undertaking_text(n)],
         archive_name="荣誉证书",
     ),
 }

@@ -181,6 +181,9 @@ class NominationFlow(StandardFlow):
     submit_checks = (nomination_complete,)
     recommend_checks = (quota_left, recommender_opinion_attached)
     recommend_inputs = (no_violation_statement,)
+    # A unit that is its own recommending unit submits straight to CAST: its sealed 申报单位意见
+    # is already required of every nomination (submit_checks); its quota still counts.
+    direct_checks = (quota_left,)
 
     def recommended(self, ctx: Any) -> None:
         """The recommendation's opinion goes onto the form (推荐单位意见), signed and dated."""

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy
 SUBJECTS: dict[str, Any] = {
     "submit": gettext_lazy("【待审核】%(title)s 已提交"),
     "resubmit": gettext_lazy("【待审核】%(title)s 已修改后重新提交"),
+    "submit_to_cast": gettext_lazy("【待审核】%(title)s 已由申报单位（本单位即推荐单位）直接报送中国科协"),
+    "resubmit_to_cast": gettext_lazy("【待审核】%(title)s 已修改后由申报单位直接报送中国科协"),
     "withdraw": gettext_lazy("%(title)s 已被申报单位撤回"),
     "return_for_revision": gettext_lazy("【请修改】%(title)s 被退回修改"),
     "return_from_formal_review": gettext_lazy("【请修改】%(title)s 在形式审查中被退回"),

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 EVENT_KINDS: dict[str, Any] = {
     "submit": _("提交"),
     "resubmit": _("修改后重新提交"),
+    "submit_to_cast": _("提交（本单位即推荐单位）"),
+    "resubmit_to_cast": _("修改后重新提交（本单位即推荐单位）"),
     "withdraw": _("撤回"),
     "return_for_revision": _("退回修改"),
     "return_from_formal_review": _("形式审查退回修改"),

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 
 def required_fields(*names: str) -> Any:
@@ -136,3 +137,20 @@ def decided_in_meeting(flow: Any, ctx: Any) -> Iterable[str]:
     from .decisions import decision_problems
 
     yield from decision_problems(flow.record)
+
+
+def not_own_recommender(flow: Any, ctx: Any) -> Iterable[str]:
+    """The record's organization is not its own recommending unit (else it submits to CAST)."""
+    record = flow.record
+    if record.recommending_unit_id is not None and record.recommending_unit_id == record.organization_id:
+        yield _(
+            "本单位即推荐单位，不经推荐环节：请上传加盖公章的申报单位意见，"
+            "使用“（本单位即推荐单位）”的提交操作直接报送中国科协"
+        )
+
+
+unit_opinion_attached = attached(
+    "unit_opinion",
+    _lazy("请上传加盖公章的申报单位意见（PDF）"),
+    "The unit's own sealed opinion (申报单位意见) is uploaded",
+)

@@ -22,7 +22,7 @@ from accounts import permissions as perms
 from accounts.models import Role
 
 from . import revision
-from .conditions import before_unit_deadline, changed_since_last_revision
+from .conditions import before_unit_deadline, changed_since_last_revision, not_own_recommender, unit_opinion_attached
 
 OPINION_NONE = "none"
 OPINION_OPTIONAL = "optional"
@@ -105,8 +105,10 @@ def spec(**kwargs: Any) -> dict[str, Any]:
 class RolePermission:
     """A transition permission: a role, held in the organization the scope names.
 
-    Scopes: ``own`` the record's organization; ``recommender`` its recommending unit; ``cast``
-    any CAST organization; ``assigned`` an open assignment of the user on the record.
+    Scopes: ``own`` the record's organization; ``own_recommender`` the record's organization
+    when it is its own recommending unit (a national society or a provincial CAST applying for
+    itself); ``recommender`` its recommending unit; ``cast`` any CAST organization; ``assigned``
+    an open assignment of the user on the record.
     Callable as viewflow expects (flow, user) → bool; also says which membership acted, for
     the audit trail.
     """
@@ -119,7 +121,7 @@ class RolePermission:
         return f"RolePermission({self.role!r}, {self.scope!r})"
 
     def org_id(self, record: Any, user: Any) -> int | None:
-        if self.scope == "own":
+        if self.scope in ("own", "own_recommender"):
             return record.organization_id
         if self.scope == "recommender":
             return record.recommending_unit_id
@@ -132,6 +134,8 @@ class RolePermission:
         record = flow.record
         if self.scope == "own":
             return perms.has_role(user, self.role, record.organization_id)
+        if self.scope == "own_recommender":
+            return is_own_recommender(record) and perms.has_role(user, self.role, record.organization_id)
         if self.scope == "recommender":
             return record.recommending_unit_id is not None and perms.has_role(
                 user, self.role, record.recommending_unit_id
@@ -161,7 +165,14 @@ class ReturnerPermission(RolePermission):
         return flow.record.returned_by_stage == self.stage and super().__call__(flow, user)
 
 
+def is_own_recommender(record: Any) -> bool:
+    """The record's organization is its own recommending unit: no one above it recommends."""
+    return record.recommending_unit_id is not None and record.recommending_unit_id == record.organization_id
+
+
 APPLICANT = RolePermission(Role.APPLICANT, "own")
+# The applicant of a unit that is its own recommending unit: it submits straight to CAST.
+OWN_RECOMMENDER_APPLICANT = RolePermission(Role.APPLICANT, "own_recommender")
 RECOMMENDER = RolePermission(Role.SOCIETY_REVIEWER, "recommender")
 CAST_STAFF = RolePermission(Role.CAST_STAFF, "cast")
 RETURNED_BY_RECOMMENDER = ReturnerPermission(Role.SOCIETY_REVIEWER, "recommender", "recommender")
@@ -342,9 +353,18 @@ class StandardFlow(BaseFlow):
     fills the hooks below and adds its own transitions after ``recommended``.
 
     Hooks: ``submit_checks`` (the record is complete: submit and resubmit),
-    ``recommend_checks`` (the recommending unit may recommend it: quota, sealed opinion) and
-    ``recommend_inputs`` (what the recommendation's opinion must say); ``recommended(ctx)``
-    runs when a record is recommended (to copy the opinion onto the record's form).
+    ``recommend_checks`` (the recommending unit may recommend it: quota, sealed opinion),
+    ``recommend_inputs`` (what the recommendation's opinion must say) and ``direct_checks``
+    (a unit that is its own recommending unit may submit straight to CAST: its sealed
+    申报单位意见, the quota); ``recommended(ctx)`` runs when a record is recommended (to copy
+    the opinion onto the record's form).
+
+    A unit that is its own recommending unit (a national society or a provincial CAST applying
+    for itself, a 副省级城市科协, the 兵团科协) does not recommend its own record: its applicant
+    takes ``submit_to_cast`` (and ``resubmit_to_cast`` after a return) instead of ``submit``
+    (``resubmit``), straight to ``recommended``, with its sealed 申报单位意见 in place of a
+    recommendation. The content it sends is its own responsibility twice over (谁主管谁负责):
+    the submission stage's review is the unit's own, and CAST's content review follows.
     """
 
     States: Any = StandardState
@@ -353,6 +373,7 @@ class StandardFlow(BaseFlow):
     submit_checks: tuple[Check, ...] = ()
     recommend_checks: tuple[Check, ...] = ()
     recommend_inputs: tuple[Check, ...] = ()
+    direct_checks: tuple[Check, ...] = (unit_opinion_attached,)
 
     def recommended(self, ctx: Any) -> None:
         """What the record keeps of its recommendation besides the audit event."""
@@ -367,12 +388,29 @@ class StandardFlow(BaseFlow):
             snapshot=True,
             checkpoint="submission",
             opinion=OPINION_NONE,
-            checks=(before_unit_deadline, Hook("submit_checks")),
+            checks=(not_own_recommender, before_unit_deadline, Hook("submit_checks")),
             tell=(Tell.RECOMMENDER_REVIEWERS, Tell.RECOMMENDER_CONTENT),
         ),
     )
     def submit(self, ctx: Any) -> None:
         pass
+
+    @standard_state.transition(
+        source=StandardState.DRAFT,
+        target=StandardState.RECOMMENDED,
+        label=_("提交（本单位即推荐单位）"),
+        permission=OWN_RECOMMENDER_APPLICANT,
+        custom=spec(
+            window="submission",
+            snapshot=True,
+            checkpoint="submission",
+            opinion=OPINION_NONE,
+            checks=(Hook("submit_checks"), Hook("direct_checks")),
+            tell=(Tell.CAST_STAFF, Tell.RECOMMENDER_CONTENT),
+        ),
+    )
+    def submit_to_cast(self, ctx: Any) -> None:
+        ctx.audit_data["own_recommender"] = True
 
     @standard_state.transition(
         source=[StandardState.DRAFT, StandardState.SUBMITTED, StandardState.RETURNED],
@@ -404,7 +442,7 @@ class StandardFlow(BaseFlow):
         custom=spec(
             snapshot=True,
             checkpoint="submission",
-            checks=(revision.not_lapsed, Hook("submit_checks"), changed_since_last_revision),
+            checks=(revision.not_lapsed, not_own_recommender, Hook("submit_checks"), changed_since_last_revision),
             tell=(Tell.RECOMMENDER_REVIEWERS, Tell.RECOMMENDER_CONTENT),
         ),
     )
@@ -429,6 +467,23 @@ class StandardFlow(BaseFlow):
         custom=spec(opinion=OPINION_REQUIRED, checks=(revision.has_lapsed,), tell=(Tell.APPLICANTS,)),
     )
     def decline_lapsed(self, ctx: Any) -> None:
+        revision.close_return(self, ctx)
+
+    @standard_state.transition(
+        source=StandardState.RETURNED,
+        target=StandardState.RECOMMENDED,
+        label=_("修改后重新提交（本单位即推荐单位）"),
+        permission=OWN_RECOMMENDER_APPLICANT,
+        custom=spec(
+            snapshot=True,
+            checkpoint="submission",
+            # Until its 补正期限, whatever the submission window (as ``resubmit``).
+            checks=(revision.not_lapsed, Hook("submit_checks"), Hook("direct_checks"), changed_since_last_revision),
+            tell=(Tell.CAST_STAFF, Tell.RECOMMENDER_CONTENT),
+        ),
+    )
+    def resubmit_to_cast(self, ctx: Any) -> None:
+        ctx.audit_data["own_recommender"] = True
         revision.close_return(self, ctx)
 
     @standard_state.transition(

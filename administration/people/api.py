@@ -55,6 +55,10 @@ class UnitSerializer(serializers.ModelSerializer):
     recommending_unit_code = serializers.CharField(
         source="recommending_unit.code", read_only=True, allow_null=True, default=None
     )
+    channel_code = serializers.CharField(source="channel.code", read_only=True, allow_null=True, default=None)
+    legal_entity_code = serializers.SerializerMethodField(
+        help_text="承担单位 — the nearest legal person among the unit and its ancestors"
+    )
 
     class Meta:
         model = Organization
@@ -68,10 +72,17 @@ class UnitSerializer(serializers.ModelSerializer):
             "parent_code",
             "recommending_unit",
             "recommending_unit_code",
+            "channel",
+            "channel_code",
+            "legal_person",
+            "legal_entity_code",
             "pilot_county",
             "is_active",
         ]
         read_only_fields = fields
+
+    def get_legal_entity_code(self, unit: Organization) -> str:
+        return unit.legal_entity().code
 
 
 class RoleSerializer(serializers.ModelSerializer):
@@ -163,6 +174,12 @@ class UnitChangeRequest(serializers.Serializer):
     name = serializers.CharField(required=False)
     parent = serializers.IntegerField(required=False)
     pilot_county = serializers.BooleanField(required=False)
+    legal_person = serializers.BooleanField(required=False, help_text="独立法人 (CAST staff)")
+    channel = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="推荐渠道: id of an active recommending unit, null for the default (CAST staff)",
+    )
     reason = serializers.CharField(required=False)
 
 

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Membership, Organization, OrgType, Role, User
+from accounts.models import RECOMMENDING_TYPES, Membership, Organization, OrgType, Role, User
 from common.http import parse_id
 from workflows.inputs import Choice, Flag, InputField, InputForm, Text
 
@@ -118,12 +118,19 @@ class UnitInput(InputForm):
 
 
 class UnitChangeInput(InputForm):
-    """A unit renamed, moved under another parent, or its pilot-county flag changed: only the
-    keys given are changed."""
+    """A unit renamed, moved under another parent, its pilot-county flag, legal-person flag or
+    recommending channel changed: only the keys given are changed (``channel`` empty: back to
+    the default channel)."""
 
     name = Needed(label=gettext_lazy("单位名称"), max_length=NAME_MAX_LENGTH)
     parent = Ref(label=gettext_lazy("上级单位"), message=gettext_lazy("“%(label)s”不存在或已停用"))
     pilot_county = Flag(label=gettext_lazy("新时代文明实践中心试点县"))
+    legal_person = Flag(label=gettext_lazy("独立法人"))
+    channel = Ref(
+        label=gettext_lazy("推荐渠道"),
+        message=gettext_lazy("“%(label)s”须是在用的推荐单位（全国学会、省级科协、副省级城市科协或兵团科协）"),
+        required=False,
+    )
     reason = Text(label=gettext_lazy("修改说明"), max_length=REASON_MAX_LENGTH)
 
     def __init__(self, data: Any, *, unit: Organization, **kwargs: Any) -> None:
@@ -131,6 +138,20 @@ class UnitChangeInput(InputForm):
         self.unit = unit
         if "parent" in self.fields:
             self.fields["parent"].queryset = Organization.objects.filter(is_active=True)
+        if "channel" in self.fields:
+            self.fields["channel"].queryset = Organization.objects.filter(
+                is_active=True, type__in=list(RECOMMENDING_TYPES)
+            )
+
+    def clean_channel(self) -> Organization | None:
+        channel = self.cleaned_data["channel"]
+        if channel is None:
+            return None
+        if self.unit.type in RECOMMENDING_TYPES or self.unit.type == OrgType.CAST:
+            raise ValidationError(_("推荐单位本身直接报送中国科协，不设推荐渠道"))
+        if channel.pk == self.unit.pk:
+            raise ValidationError(_("单位不能以自己为推荐渠道"))
+        return channel
 
     def clean_parent(self) -> Organization:
         parent = self.cleaned_data["parent"]

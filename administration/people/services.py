@@ -54,7 +54,17 @@ from .forms import (
     UnitsUploadInput,
 )
 
-UNIT_FIELDS = ("code", "name", "type", "parent", "pilot_county", "recommending_unit", "is_active")
+UNIT_FIELDS = (
+    "code",
+    "name",
+    "type",
+    "parent",
+    "pilot_county",
+    "legal_person",
+    "channel",
+    "recommending_unit",
+    "is_active",
+)
 ACCOUNT_FIELDS = ("username", "display_name", "email", "phone", "is_active")
 INVITATION_FIELDS = ("email", "display_name", "organization", "role", "expires_at")
 REGISTRATION_FIELDS = ("parent", "unit_name", "unit_type", "username", "display_name", "email", "phone", "status")
@@ -120,8 +130,9 @@ def unit_create(*, actor: Any, data: dict[str, Any], client_ip: str | None = Non
        actor's reach and active, pilot county only of a county CAST) and writes nothing if any
        problem;
     3. locks the parent and checks it is still active;
-    4. creates the unit with its recommending unit (the nearest recommending unit among itself
-       and its ancestors);
+    4. creates the unit (a branch: not a legal person) with its recommending unit
+       (``Organization.compute_recommending_unit``: itself, a provincial society's provincial
+       CAST, else its parent's);
     5. locks the new unit's row and appends its "created" event.
     """
     if not (selectors.is_staff(actor) or selectors.reviewer_units(actor)):
@@ -162,22 +173,24 @@ def _subtree_ids(root_id: int) -> list[int]:
 @retry_on_contention
 def unit_change(*, actor: Any, unit: Organization, data: dict[str, Any], client_ip: str | None = None) -> Organization:
     """A unit renamed (CAST staff; a reviewer for the units below theirs), moved under another
-    parent or flagged a pilot county (CAST staff), with an optional reason.
+    parent, flagged a pilot county, a legal person or not, or given its recommending channel
+    (CAST staff), with an optional reason.
 
     Side effects, in order:
     1. refuses (403) an actor who may not change it, or a reviewer changing more than the name;
     2. validates with ``UnitChangeInput`` (only the keys given; no move under itself or its
        subtree; pilot only for a county CAST) and writes nothing if any problem;
     3. locks the unit and its subtree, in id order; refuses (409) an inactive unit;
-    4. saves the changed fields; after a move, recomputes every unit's recommending unit
-       (``accounts.services.recompute_recommending_units``);
+    4. saves the changed fields; after a move or a new channel, recomputes every unit's
+       recommending unit (``accounts.services.recompute_recommending_units``; records keep the
+       recommending unit they were created with);
     5. appends the unit's "changed" event (fields before and after, the reason), and a
        "changed" event to each unit of the subtree whose recommending unit moved with it.
     """
     if not selectors.can_edit_unit(actor, unit):
         raise TransitionForbidden(_("您没有修改该单位的权限"))
     if not selectors.is_staff(actor) and set(data) - {"name", "reason"}:
-        raise TransitionForbidden(_("只有中国科协工作人员可以调整上级单位或试点县"))
+        raise TransitionForbidden(_("只有中国科协工作人员可以调整上级单位、试点县、法人或推荐渠道"))
     clean = _check(UnitChangeInput(data, unit=unit))
     reason = clean.pop("reason", "") or ""
     if not clean:
@@ -193,7 +206,7 @@ def unit_change(*, actor: Any, unit: Organization, data: dict[str, Any], client_
         if before[unit.pk] == snapshot(current, UNIT_FIELDS):
             raise InvalidInput(_("没有需要保存的修改"))
         current.save(update_fields=list(clean))
-        if "parent" in clean:
+        if "parent" in clean or "channel" in clean:
             recompute_recommending_units()
         after = {
             org.pk: snapshot(org, UNIT_FIELDS)

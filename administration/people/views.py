@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import second_factor
-from accounts.models import Membership, Organization, OrgType, Role, User
+from accounts.models import RECOMMENDING_TYPES, Membership, Organization, OrgType, Role, User
 from common.http import client_ip, safe_next
 from workflows.exceptions import WorkflowError
 
@@ -162,7 +162,19 @@ def _unit_page(
     context = {
         "unit": unit,
         "errors": list(errors),
-        "values": values or {"name": unit.name, "parent": str(unit.parent_id or ""), "pilot_county": unit.pilot_county},
+        "values": values
+        or {
+            "name": unit.name,
+            "parent": str(unit.parent_id or ""),
+            "pilot_county": unit.pilot_county,
+            "legal_person": unit.legal_person,
+            "channel": str(unit.channel_id or ""),
+        },
+        "legal_entity": unit.legal_entity(),
+        "has_channel": unit.type not in RECOMMENDING_TYPES and unit.type != OrgType.CAST,
+        "channels": Organization.objects.filter(is_active=True, type__in=list(RECOMMENDING_TYPES))
+        .exclude(pk=unit.pk)
+        .order_by("code"),
         "is_staff": selectors.is_staff(user),
         "may_edit": selectors.can_edit_unit(user, unit) and unit.is_active,
         "children": selectors.visible_units(user=user).filter(parent=unit).order_by("code"),
@@ -198,6 +210,13 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         values["pilot_county"] = post.get("pilot_county") == "on"
         if unit.type == OrgType.COUNTY_CAST and values["pilot_county"] != unit.pilot_county:
             data["pilot_county"] = values["pilot_county"]
+        # The legal-person box counts only on a form that showed it (an unticked box is absent).
+        values["legal_person"] = post.get("legal_person") == "on" if "legal_person_shown" in post else unit.legal_person
+        if values["legal_person"] != unit.legal_person:
+            data["legal_person"] = values["legal_person"]
+        values["channel"] = post.get("channel", str(unit.channel_id or ""))
+        if values["channel"] != str(unit.channel_id or ""):
+            data["channel"] = values["channel"]
     try:
         unit = services.unit_change(actor=request.user, unit=unit, data=data, client_ip=client_ip(request))
     except WorkflowError as exc:

@@ -50,7 +50,8 @@ PARTIES = {
     "applicant_xuwen": ("reviewer_gd_cast", "content_gd_cast"),
     "applicant_cae": ("reviewer_cae", "content_cae"),
 }
-# Demo users of 中国农学会 (CAE), which applies for “整合资源” and recommends its own projects.
+# Demo users of 中国农学会 (CAE), which applies for “整合资源” for itself: it is its own
+# recommending unit, so its records go straight to CAST with its sealed 申报单位意见.
 CAE_MEMBERS = [
     ("applicant_cae", "applicant", "钱立新（中国农学会）"),
     ("reviewer_cae", "society_reviewer", "郑晓燕（中国农学会）"),
@@ -348,7 +349,8 @@ DEMOS: list[Demo] = [
         applicant="applicant_cae",
         subproject="integrate",
         round=CURRENT,
-        path="submitted",
+        # CAE applies for itself: straight to CAST with its sealed 申报单位意见 (submit_to_cast).
+        path="recommended",
         form={
             "leader_name": "孙立平",
             "leader_title": "中国农学会科技服务部主任、研究员",
@@ -591,7 +593,6 @@ DEMOS: list[Demo] = [
             ("推广培训", "10000.00", "2场"),
         ],
         opinions={
-            "recommend": "同意推荐。",
             "reject": "经专家评审，该项目以软件开发为主，与中国科协已建的全国科技志愿服务平台功能重复，"
             "且绩效目标不具体、不可考核，预算以软件开发费为主，不符合本项目资助方向，不予立项。",
         },
@@ -641,7 +642,6 @@ DEMOS: list[Demo] = [
             ("专家工作站建设", "12000.00", "挂牌、设备、资料"),
             ("产销对接活动", "5000.00", "1场"),
         ],
-        opinions={"recommend": "项目整合全国学会和省级学会资源，服务陇中特色产业，同意推荐。"},
         experts=("expert_1", "expert_2", "expert_3"),
         scores=(
             ("expert_1", STRONG, "资源整合路径清晰，专家工作站有利于长效服务，建议立项。"),
@@ -942,7 +942,15 @@ def _run(demo: Demo, ctx: _Context) -> Any:
         return app  # still being written: no budget, no sealed form, no commitment yet
 
     attachment_add(app, kind="sealed_application", upload=_pdf(f"{demo.name}申报书（盖章）.pdf"), actor=applicant)
-    app = _move(app, "submit", applicant)
+    direct = app.organization_id == app.recommending_unit_id
+    if direct:
+        # Its own recommending unit: no recommendation, its sealed 申报单位意见 instead.
+        if demo.path in ("submitted", "withdrawn", "not_recommended", "returned", "resubmitted"):
+            raise ValidationError(f"demo record {demo.name}: {demo.path} is not a state of a direct submission")
+        attachment_add(app, kind="unit_opinion", upload=_pdf(f"{demo.name}申报单位意见（盖章）.pdf"), actor=applicant)
+        app = _move(app, "submit_to_cast", applicant)
+    else:
+        app = _move(app, "submit", applicant)
     if demo.path == "submitted":
         return app
     if demo.path == "withdrawn":
@@ -962,15 +970,16 @@ def _run(demo: Demo, ctx: _Context) -> Any:
         app = application_update(app, actor=applicant, data=change)
         return _move(app, "resubmit", applicant, opinion("resubmit", ""))
 
-    checkpoint_record(
-        app,
-        stage="recommender",
-        verdict="pass",
-        opinion="经审核，申报内容导向正确、真实合法，同意提交推荐。",
-        actor=content_reviewer,
-    )
-    attachment_add(app, kind="recommender_opinion", upload=_pdf(f"{demo.name}推荐意见（盖章）.pdf"), actor=reviewer)
-    app = _move(app, "recommend", reviewer, opinion("recommend", "同意推荐。"))
+    if not direct:
+        checkpoint_record(
+            app,
+            stage="recommender",
+            verdict="pass",
+            opinion="经审核，申报内容导向正确、真实合法，同意提交推荐。",
+            actor=content_reviewer,
+        )
+        attachment_add(app, kind="recommender_opinion", upload=_pdf(f"{demo.name}推荐意见（盖章）.pdf"), actor=reviewer)
+        app = _move(app, "recommend", reviewer, opinion("recommend", "同意推荐。"))
     if demo.path == "recommended":
         return app
     if demo.path == "rejected_formal":

@@ -108,6 +108,9 @@ class ApplicationFormData:
     performance: tuple[TargetRow, ...] = field(default_factory=tuple)
     opinions: tuple[OpinionRow, ...] = field(default_factory=tuple)
     reviews: tuple[ReviewRow, ...] = field(default_factory=tuple)
+    # 具体实施部门: the applicant when it is not a legal person (a society's branch); the
+    # 承担单位 (``organization``) is then its legal-person society.
+    department: str = ""
 
     @property
     def budget_total(self) -> Decimal:
@@ -141,7 +144,8 @@ def render_application_form(data: ApplicationFormData, *, font_path: str | None 
     # The basic facts, two label/value pairs a row.
     facts = [
         ["项目名称", data.name, "子项目", data.subproject],
-        ["申报单位", data.organization, "推荐单位", data.recommending_unit],
+        ["承担单位", data.organization, "推荐单位", data.recommending_unit],
+        *([["具体实施部门", data.department, "", ""]] if data.department else []),
         ["项目负责人", data.leader_name, "职务/职称", data.leader_title],
         ["电话", data.leader_phone, "手机", data.leader_mobile],
         ["电子邮箱", data.leader_email, "是否试点县", "是" if data.pilot_county else "否"],

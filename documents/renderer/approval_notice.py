@@ -27,6 +27,8 @@ class ApprovalNoticeData:
     issuer: str
     issued_on: dt.date
     verification: Verification | None
+    # 具体实施部门: the applicant when it is not a legal person; ``organization`` is the 承担单位.
+    department: str = ""
 
 
 def render_approval_notice(data: ApprovalNoticeData, *, font_path: str | None = None) -> bytes:
@@ -40,6 +42,7 @@ def render_approval_notice(data: ApprovalNoticeData, *, font_path: str | None = 
         ["项目名称", data.name],
         ["子项目", data.subproject],
         ["承担单位", data.organization],
+        *([["具体实施部门", data.department]] if data.department else []),
         ["项目负责人", data.leader_name],
         ["资助金额（万元）", wan(data.funding_amount)],
         ["实施期限", period(data.period_start, data.period_end)],

@@ -41,6 +41,8 @@ class NominationFormData:
     verification: Verification | None
     opinions: tuple[OpinionRow, ...] = field(default_factory=tuple)
     reviews: tuple[ReviewRow, ...] = field(default_factory=tuple)
+    # 具体实施部门: the applicant when it is not a legal person; ``organization`` is the legal person.
+    department: str = ""
 
 
 def render_nomination_form(data: NominationFormData, *, font_path: str | None = None) -> bytes:
@@ -63,6 +65,7 @@ def render_nomination_form(data: NominationFormData, *, font_path: str | None = 
         ("推荐类别", data.category),
         ("申报单位", data.organization),
         ("推荐单位", data.recommending_unit),
+        *([("具体实施部门", data.department), ("", "")] if data.department else []),
         *data.facts,
     ]
     if len(pairs) % 2:

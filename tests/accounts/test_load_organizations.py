@@ -13,7 +13,10 @@ from django.core.management import CommandError, call_command
 from accounts.models import Organization
 
 REFUSED = "导入失败，未写入任何数据（import refused, nothing written）：\n"
-TYPES = "cast, national_society, society_branch, provincial_society, provincial_cast, city_cast, county_cast, other"
+TYPES = (
+    "cast, national_society, society_branch, provincial_society, provincial_cast, subprovincial_city_cast, "
+    "corps_cast, city_cast, county_cast, other"
+)
 
 # Children come before their parents: the order of the file does not matter.
 GOOD_CSV = """\
@@ -33,7 +36,8 @@ GOOD_ROWS = [
     ("CSF", "中国水产学会", "national_society", "CAST", False, "CSF"),
     ("CSF-BR1", "中国水产学会科普工作委员会", "society_branch", "CSF", False, "CSF"),
     ("GD-CAST", "广东省科协", "provincial_cast", "CAST", False, "GD-CAST"),
-    ("GD-FISH", "广东省水产学会", "provincial_society", "CSF", False, "CSF"),
+    # A provincial society kept under its national society reports to its provincial CAST.
+    ("GD-FISH", "广东省水产学会", "provincial_society", "CSF", False, "GD-CAST"),
     ("GD-XW-CAST", "徐闻县科协", "county_cast", "GD-ZJ-CAST", True, "GD-CAST"),
     ("GD-ZJ-CAST", "湛江市科协", "city_cast", "GD-CAST", False, "GD-CAST"),
 ]
@@ -165,7 +169,8 @@ GD-CAST,广东省科学技术协会,provincial_cast,CAST,
         ("CSF", "中国水产学会", "national_society", "CAST", False, "CSF"),
         ("CSF-BR1", "中国水产学会科普工作委员会", "society_branch", "CAE", False, "CAE"),
         ("GD-CAST", "广东省科学技术协会", "provincial_cast", "CAST", False, "GD-CAST"),
-        ("GD-FISH", "广东省水产学会", "provincial_society", "CSF", False, "CSF"),
+        # A provincial society kept under its national society reports to its provincial CAST.
+        ("GD-FISH", "广东省水产学会", "provincial_society", "CSF", False, "GD-CAST"),
         ("GD-XW-CAST", "徐闻县科协", "county_cast", "GD-ZJ-CAST", True, "HN-CAST"),
         ("GD-ZJ-CAST", "湛江市科学技术协会", "city_cast", "HN-CAST", False, "HN-CAST"),
         ("HN-CAST", "海南省科协", "provincial_cast", "CAST", False, "HN-CAST"),

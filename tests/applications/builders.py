@@ -24,6 +24,9 @@ PARTIES = {
     "applicant_xuwen": ("civilization_centre", "reviewer_gd_cast", "content_gd_cast"),
     "applicant_gd_cast": ("integrate", "reviewer_gd_cast", "content_gd_cast"),
 }
+# Applicants whose unit is its own recommending unit: they submit straight to CAST with their
+# sealed 申报单位意见 (workflows.flows.StandardFlow.submit_to_cast), never through "submitted".
+DIRECT = {"applicant_gd_cast"}
 # Scores of the demo round's default criteria (workflows.round_settings).
 GOOD_SCORES = {"necessity": 90, "feasibility": 85, "targets": 80, "team": 88, "budget": 75}
 EXPERTS = ("expert_1", "expert_2", "expert_3")
@@ -104,14 +107,25 @@ STEPS["proposed"] = [
     ("decide",),
     ("C", "propose"),
 ]
+# The same states for a DIRECT applicant: "recommended" is reached by submit_to_cast.
+_RECOMMENDED = len(STEPS["recommended"])
+DIRECT_STEPS: dict[str, list[tuple[str, ...]]] = {
+    "draft": [],
+    "withdrawn": [("A", "withdraw")],
+    "recommended": [("A-upload",), ("A", "submit_to_cast")],
+}
+for _state in ("expert_review", "rejected", "proposed"):
+    DIRECT_STEPS[_state] = [*DIRECT_STEPS["recommended"], *STEPS[_state][_RECOMMENDED:]]
 
 
 def advance(users: dict[str, Any], app_id: int, applicant: str, state: str, *, experts: tuple[str, ...] = ()) -> None:
     """Move a complete draft of ``applicant`` to ``state`` over HTTP; then assign ``experts``."""
     _sub, reviewer, content = PARTIES[applicant]
-    for step in STEPS[state]:
+    for step in (DIRECT_STEPS if applicant in DIRECT else STEPS)[state]:
         kind = step[0]
-        if kind == "A":
+        if kind == "A-upload":
+            ok(upload(api_as(users[applicant]), app_id, "unit_opinion", name="申报单位意见（盖章）.pdf"), 201)
+        elif kind == "A":
             ok(act(users, applicant, app_id, step[1]))
         elif kind == "R":
             ok(act(users, reviewer, app_id, step[1], opinion="同意推荐。"))
@@ -151,6 +165,7 @@ def application_in(
 
 
 __all__ = [
+    "DIRECT",
     "EXPERTS",
     "GOOD_SCORES",
     "PARTIES",

@@ -314,7 +314,8 @@ def test_a_text_file_renamed_pdf_is_refused_and_the_sealed_pdf_kept(users, round
     response = client.post(f"{URL}{app_id}/attachments/", {"kind": "sealed_application"}, format="multipart")
     assert refused(response) == ["加盖公章的申报书（PDF）：请选择要上传的文件"]
     assert refused(upload(client, app_id, "photo")) == [
-        "未知的附件类型“photo”（可选：sealed_application, supervisor_opinion, other, recommender_opinion）"
+        "未知的附件类型“photo”"
+        "（可选：sealed_application, unit_opinion, supervisor_opinion, other, recommender_opinion）"
     ]
     # The recommending unit's opinion is not the applicant's to upload.
     assert refused(upload(client, app_id, "recommender_opinion"), 403) == [

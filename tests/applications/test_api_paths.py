@@ -54,7 +54,8 @@ CASES = [
     pytest.param("applicant_csf_br1", "CSF-BR1", "CSF", id="grassroots-csf_br1"),
     pytest.param("applicant_gd_fish", "GD-FISH", "CSF", id="grassroots-gd_fish"),
     pytest.param("applicant_xuwen", "GD-XW-CAST", "GD-CAST", id="civilization_centre-xuwen"),
-    pytest.param("applicant_gd_cast", "GD-CAST", "GD-CAST", id="integrate-gd_cast"),
+    # GD-CAST applying for itself ("integrate") is its own recommending unit: it submits straight
+    # to CAST (tests/applications/test_channels.py).
 ]
 
 

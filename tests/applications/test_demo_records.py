@@ -60,7 +60,8 @@ def test_every_state_of_every_sub_project_is_filled(demo):
         == {
             "grassroots": {"draft", "withdrawn", "submitted", "recommended", "rejected", "public_notice", "approved"},
             "civilization_centre": {"not_recommended", "returned", "proposed"},
-            "integrate": {"submitted", "expert_review", "rejected"},
+            # CAE applies for itself: straight to CAST, never "submitted".
+            "integrate": {"recommended", "expert_review", "rejected"},
         }
     )
     assert {a.organization.code for a in apps} == {"CSF-BR1", "GD-FISH", "GD-XW-CAST", "CAE"}
@@ -84,7 +85,9 @@ def test_records_are_realistic_and_moved_by_the_services(demo):
         assert app.team.exists()
         assert app.budget_total() == app.requested_amount, app.name
         assert Decimal("40000") <= app.requested_amount <= Decimal("100000")
-        assert "submit" in actions(app)
+        # A unit that is its own recommending unit (CAE) submits straight to CAST.
+        direct = app.organization_id == app.recommending_unit_id
+        assert ("submit_to_cast" if direct else "submit") in actions(app), app.name
         if app.funding_amount is not None:
             assert app.funding_amount <= app.requested_amount
 

@@ -63,7 +63,8 @@ def test_batch_of_a_round(users, settings, django_capture_on_commit_callbacks):
     assert manifest[1] == [
         app.approval_number,
         app.name,
-        app.organization.name,
+        # the 承担单位: the branch's society, the branch its 具体实施部门
+        "中国水产学会（具体实施部门：中国水产学会科普工作委员会）",
         notice_name,
         document.code,
         document.sha256,

@@ -43,7 +43,7 @@ def test_xlsx_keeps_formula_like_titles_as_text(users, round_id):
     assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''")
     sheet, rows = sheet_rows(response.content)
     header = [c.value for c in rows[0]]
-    assert header[:6] == ["编号", "项目名称", "子项目", "申报单位", "推荐单位", "状态"]
+    assert header[:7] == ["编号", "项目名称", "子项目", "申报单位", "推荐单位", "承担单位", "状态"]
     by_id = {int(r[0].value): r for r in rows[1:]}
     assert sorted(by_id) == sorted(ids)
     name_column = header.index("项目名称")

@@ -260,7 +260,9 @@ def test_batch_of_certificates(users, settings, django_capture_on_commit_callbac
         assert row == [
             winner.certificate_number,
             winner.nominee_name,
-            winner.organization.name,
+            # the legal person, and a branch as its 具体实施部门
+            winner.organization.legal_entity().name
+            + ("" if winner.organization.legal_person else f"（具体实施部门：{winner.organization.name}）"),
             name,
             document.code,
             document.sha256,
@@ -296,7 +298,7 @@ def test_export_of_nominations_keeps_formulas_as_text(users, round_id):
     assert response.status_code == 200
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows())
     header = [c.value for c in rows[0]]
-    assert header[:6] == ["编号", "被推荐对象名称", "类别", "申报单位", "推荐单位", "状态"]
+    assert header[:7] == ["编号", "被推荐对象名称", "类别", "申报单位", "推荐单位", "承担单位", "状态"]
     by_id = {int(r[0].value): r for r in rows[1:]}
     assert sorted(by_id) == sorted(ids)
     name = header.index("被推荐对象名称")

@@ -18,21 +18,30 @@ ORGS = [
     ("CAST", "中国科协", "cast", None, False, None),
     ("CSF", "中国水产学会", "national_society", "CAST", False, "CSF"),
     ("CSF-BR1", "中国水产学会科普工作委员会", "society_branch", "CSF", False, "CSF"),
+    ("GD-AGRI", "广东省农学会", "provincial_society", "CAE", False, "GD-CAST"),
     ("GD-CAST", "广东省科协", "provincial_cast", "CAST", False, "GD-CAST"),
+    # Its channel set to CSF (seed_demo.CHANNELS).
     ("GD-FISH", "广东省水产学会", "provincial_society", "CSF", False, "CSF"),
     ("GD-XW-CAST", "徐闻县科协", "county_cast", "GD-ZJ-CAST", True, "GD-CAST"),
     ("GD-ZJ-CAST", "湛江市科协", "city_cast", "GD-CAST", False, "GD-CAST"),
+    ("SZ-CAST", "深圳市科协", "subprovincial_city_cast", "CAST", False, "SZ-CAST"),
+    ("XJBT-CAST", "新疆生产建设兵团科协", "corps_cast", "CAST", False, "XJBT-CAST"),
 ]
 
 MEMBERSHIPS = [
+    ("applicant_csf", "CSF", "applicant"),
     ("applicant_csf_br1", "CSF-BR1", "applicant"),
+    ("applicant_gd_agri", "GD-AGRI", "applicant"),
     ("applicant_gd_fish", "GD-FISH", "applicant"),
+    ("applicant_sz_cast", "SZ-CAST", "applicant"),
+    ("applicant_xjbt", "XJBT-CAST", "applicant"),
     ("applicant_xuwen", "GD-XW-CAST", "applicant"),
     ("auditor", "CAST", "auditor"),
     ("cast_staff", "CAST", "cast_staff"),
     ("content_cast", "CAST", "content_reviewer"),
     ("content_csf", "CSF", "content_reviewer"),
     ("content_gd_cast", "GD-CAST", "content_reviewer"),
+    ("content_sz_cast", "SZ-CAST", "content_reviewer"),
     ("expert_1", "CAST", "expert"),
     ("expert_2", "CAST", "expert"),
     ("expert_3", "CAST", "expert"),
@@ -41,6 +50,7 @@ MEMBERSHIPS = [
     ("expert_5", "CSF", "expert"),
     ("reviewer_csf", "CSF", "society_reviewer"),
     ("reviewer_gd_cast", "GD-CAST", "society_reviewer"),
+    ("reviewer_sz_cast", "SZ-CAST", "society_reviewer"),
 ]
 
 USERNAMES = sorted({m[0] for m in MEMBERSHIPS})
@@ -87,12 +97,12 @@ def test_seed_demo_creates_exactly_the_demo_organizations_and_users(db):
     )
     assert org_rows() == ORGS
     assert sorted(User.objects.values_list("username", flat=True)) == USERNAMES
-    assert len(USERNAMES) == 15
+    assert len(USERNAMES) == 21
     assert membership_rows() == MEMBERSHIPS
     assert counts() == {
-        "organizations": 8,
-        "users": 15,
-        "memberships": 16,
+        "organizations": 11,
+        "users": 21,
+        "memberships": 22,
         "rounds": 2,
         "sensitive_terms": 5,
     }

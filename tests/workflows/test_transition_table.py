@@ -66,6 +66,9 @@ SOURCES = {
     "resubmit": {"returned"},
     "extend_revision": {"returned"},
     "decline_lapsed": {"returned"},
+    # Only for a unit that is its own recommending unit (none here): refused with 403.
+    "submit_to_cast": {"draft"},
+    "resubmit_to_cast": {"returned"},
     "recommend": {"submitted"},
     "decline": {"submitted"},
     "start_expert_review": {"recommended"},

@@ -6,7 +6,10 @@ from accounts.services import OrganizationImportError, organizations_import
 
 
 class Command(BaseCommand):
-    help = "Import or update organizations from CSV or JSON (code, name, type, parent, pilot_county); all or nothing."
+    help = (
+        "Import or update organizations from CSV or JSON (code, name, type, parent, pilot_county; "
+        "optional legal_person, channel); all or nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)

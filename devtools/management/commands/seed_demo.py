@@ -24,7 +24,17 @@ ORGANIZATIONS = [
     ("GD-CAST", "广东省科协", OrgType.PROVINCIAL_CAST, "CAST", False),
     ("GD-ZJ-CAST", "湛江市科协", OrgType.CITY_CAST, "GD-CAST", False),
     ("GD-XW-CAST", "徐闻县科协", OrgType.COUNTY_CAST, "GD-ZJ-CAST", True),
+    # The channels (docs/domain.md, "Channels"): a provincial society kept under its national
+    # society reports to its provincial CAST by default; a sub-provincial city CAST and the
+    # corps CAST report to CAST directly (they are recommending units).
+    ("GD-AGRI", "广东省农学会", OrgType.PROVINCIAL_SOCIETY, "CAE", False),
+    ("SZ-CAST", "深圳市科协", OrgType.SUBPROVINCIAL_CITY_CAST, "CAST", False),
+    ("XJBT-CAST", "新疆生产建设兵团科协", OrgType.CORPS_CAST, "CAST", False),
 ]
+# Channels CAST staff set (Organization.channel). GD-FISH's records have always been reviewed by
+# CSF in the demo (its users and records show that path): the demo keeps it as a channel set
+# by CAST staff, where GD-AGRI shows the default (its provincial CAST).
+CHANNELS = {"GD-FISH": "CSF"}
 
 USERS = [
     # username, display name, organization, role
@@ -43,6 +53,14 @@ USERS = [
     ("expert_4", "专家四", "CAST", Role.EXPERT),
     ("expert_5", "专家五", "CAST", Role.EXPERT),
     ("auditor", "审计员", "CAST", Role.AUDITOR),
+    # The channel cases: a national society applying for itself, a provincial society through
+    # its provincial CAST, a sub-provincial city CAST and the corps CAST applying directly.
+    ("applicant_csf", "吴磊（中国水产学会申报）", "CSF", Role.APPLICANT),
+    ("applicant_gd_agri", "郑洁（广东省农学会）", "GD-AGRI", Role.APPLICANT),
+    ("applicant_sz_cast", "林涛（深圳市科协）", "SZ-CAST", Role.APPLICANT),
+    ("reviewer_sz_cast", "何敏（深圳市科协审核）", "SZ-CAST", Role.SOCIETY_REVIEWER),
+    ("content_sz_cast", "许晴（深圳市科协内容审核）", "SZ-CAST", Role.CONTENT_REVIEWER),
+    ("applicant_xjbt", "马骏（兵团科协）", "XJBT-CAST", Role.APPLICANT),
 ]
 # expert_5 also belongs to CSF, for conflict-of-interest cases.
 EXTRA_MEMBERSHIPS = [("expert_5", "CSF", Role.EXPERT)]
@@ -88,6 +106,7 @@ class Command(BaseCommand):
                     "type": type_,
                     "parent": orgs.get(parent) if parent else None,
                     "pilot_county": pilot,
+                    "channel": orgs.get(CHANNELS.get(code, "")),
                 },
             )
             orgs[code] = org

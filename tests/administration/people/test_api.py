@@ -36,6 +36,10 @@ def test_cast_staff_create_change_and_deactivate_a_unit(users, orgs):
         "parent_code": "GD-ZJ-CAST",
         "recommending_unit": orgs["GD-CAST"].pk,
         "recommending_unit_code": "GD-CAST",
+        "channel": None,
+        "channel_code": None,
+        "legal_person": True,
+        "legal_entity_code": "GD-ZJ-X",
         "pilot_county": False,
         "is_active": True,
     }

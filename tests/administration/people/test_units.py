@@ -42,6 +42,7 @@ def test_cast_staff_create_a_unit_anywhere_audited(as_user, users, orgs):
         "type": "other",
         "parent": orgs["GD-XW-CAST"].pk,
         "pilot_county": False,
+        "legal_person": True,
         "recommending_unit": orgs["GD-CAST"].pk,
         "is_active": True,
     }
@@ -153,7 +154,7 @@ def test_a_reviewer_renames_a_unit_below_theirs_but_not_their_own_nor_moves(as_u
     # A parent sent by a reviewer is not read (their form has no such field) — the service refuses it.
     with pytest.raises(TransitionForbidden) as refused:
         services.unit_change(actor=reviewer_user(orgs), unit=branch, data={"parent": orgs["CAE"].pk})
-    assert refused.value.errors == ["只有中国科协工作人员可以调整上级单位或试点县"]
+    assert refused.value.errors == ["只有中国科协工作人员可以调整上级单位、试点县、法人或推荐渠道"]
     assert Organization.objects.get(code="CSF").name == orgs["CSF"].name
     assert Organization.objects.get(code="CSF-BR1").parent_id == orgs["CSF"].pk
 
@@ -248,7 +249,7 @@ def test_deactivating_a_unit_keeps_it_and_its_history(as_user, orgs):
     root = staff.post(unit_url(orgs["CAST"], "deactivate/"), {"reason": "撤销"})
     assert page_errors(root) == [
         "中国科协是根组织，不能停用",
-        "该单位下还有 3 个在用单位：中国农学会、中国水产学会、广东省科协",
+        "该单位下还有 5 个在用单位：中国农学会、中国水产学会、广东省科协、深圳市科协、新疆生产建设兵团科协",
         "该单位还有 8 个成员角色，请先撤销",
     ]
 

@@ -14,6 +14,7 @@ from workflows.registry import record_models
 
 WHO = {
     ("applicant", "own"): "A",
+    ("applicant", "own_recommender"): "A*",
     ("society_reviewer", "recommender"): "R",
     ("cast_staff", "cast"): "C",
     ("expert", "assigned"): "E",
@@ -88,7 +89,9 @@ class Command(BaseCommand):
             parts = [
                 "# The flows, generated from the code (`python manage.py describe_flows`)",
                 "",
-                "Who: **A** applicant of the record's organization · **R** reviewer of its recommending unit · "
+                "Who: **A** applicant of the record's organization · **A\\*** the same, only when the "
+                "organization is its own recommending unit (a national society or provincial CAST applying for "
+                "itself, a 副省级城市科协, the 兵团科协) · **R** reviewer of its recommending unit · "
                 '**C** CAST staff · **E** an assigned expert; "(its returner)": only on a record that party '
                 "returned for revision (its 补正期限, workflows/revision.py). Every transition writes an audit event.",
                 "",
