@@ -66,6 +66,11 @@ def create_draft(users: dict[str, Any], round_id: int, applicant: str, *, sealed
     if sealed:
         r = upload(client, app_id, "sealed_application")
         assert r.status_code == 201, r.json()
+        record = Application.objects.get(pk=app_id)
+        if record.recommending_unit_id == record.organization_id:
+            # Its own recommending unit: it submits straight to CAST with its sealed opinion.
+            r = upload(client, app_id, "unit_opinion")
+            assert r.status_code == 201, r.json()
     return app_id
 
 

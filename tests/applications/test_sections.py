@@ -66,6 +66,9 @@ def refused(response) -> list[str]:
     return response.json()["errors"]
 
 
+SUBMIT = {"applicant_gd_cast": ("submit_to_cast", "recommended")}
+
+
 def state_of(app_id: int) -> str:
     return Application.objects.get(pk=app_id).state
 
@@ -75,15 +78,17 @@ def test_each_own_field_is_required_at_submit_and_named(users, round_id, applica
     if applicant == "applicant_gd_cast":
         make_gd_cast_applicant(users)
     code, missing = MISSING[applicant]
+    # A provincial CAST is its own recommending unit: it submits straight to CAST.
+    submit, submitted = SUBMIT.get(applicant, ("submit", "submitted"))
     app_id = create_draft(users, round_id, applicant, section={})
-    assert refused(act(users, applicant, app_id, "submit")) == missing
+    assert refused(act(users, applicant, app_id, submit)) == missing
     assert state_of(app_id) == "draft"
     # The transitions list says the same before the applicant tries.
     options = api_as(users[applicant]).get(f"{URL}{app_id}/transitions/").json()
-    assert next(t for t in options if t["name"] == "submit")["blocked_reasons"] == missing
+    assert next(t for t in options if t["name"] == submit)["blocked_reasons"] == missing
     # Filled in, it is submitted.
     ok(api_as(users[applicant]).patch(f"{URL}{app_id}/", {"section": SECTIONS[code]}, format="json"))
-    assert ok(act(users, applicant, app_id, "submit"))["state"] == "submitted"
+    assert ok(act(users, applicant, app_id, submit))["state"] == submitted
     body = ok(api_as(users[applicant]).get(f"{URL}{app_id}/"))
     assert (body["section_kind"], body["section"]) == (code, SECTIONS[code])
 
@@ -100,7 +105,7 @@ def test_other_resource_alone_fills_the_resources(users, round_id):
     make_gd_cast_applicant(users)
     section = {**SECTIONS["integrate"], "resources": [], "resources_other": "高校实验室"}
     app_id = create_draft(users, round_id, "applicant_gd_cast", section=section)
-    assert ok(act(users, "applicant_gd_cast", app_id, "submit"))["state"] == "submitted"
+    assert ok(act(users, "applicant_gd_cast", app_id, "submit_to_cast"))["state"] == "recommended"
 
 
 def test_section_values_are_typed_and_unknown_keys_named(users, round_id):
@@ -267,7 +272,7 @@ def test_own_section_printed_on_its_form(users, round_id, applicant, settings):
         make_gd_cast_applicant(users)
     code = MISSING[applicant][0]
     app_id = create_draft(users, round_id, applicant)
-    ok(act(users, applicant, app_id, "submit"))
+    ok(act(users, applicant, app_id, SUBMIT.get(applicant, ("submit",))[0]))
     response = api_as(users[applicant]).get(f"{URL}{app_id}/pdf/")
     assert response.status_code == 200
     flat = squash(pdf_text(response.content))

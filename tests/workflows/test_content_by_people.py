@@ -192,6 +192,18 @@ def test_every_role_on_the_decision(users, round_id):
         "content_cast": (404, 404),
         "auditor": (200, 403),
         **{f"expert_{n}": (404, 404) for n in range(1, 6)},
+        # Units of other channels (and CSF's own applicants: the branch's record is not theirs).
+        **{
+            name: (404, 404)
+            for name in (
+                "applicant_csf",
+                "applicant_gd_agri",
+                "applicant_sz_cast",
+                "reviewer_sz_cast",
+                "content_sz_cast",
+                "applicant_xjbt",
+            )
+        },
     }
     assert set(expected) == set(users)
     found = {}
