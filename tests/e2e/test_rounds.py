@@ -70,7 +70,7 @@ def test_cast_staff_set_up_a_round_and_an_applicant_sees_what_it_may_apply_for(p
     page.get_by_label("申报截止", exact=True).fill(local(20))
     page.get_by_label("推荐单位审核截止", exact=True).fill(local(30))
     page.get_by_label("中国科协审核截止", exact=True).fill(local(40))
-    page.get_by_label("每个推荐单位每个子项目的推荐名额（子项目未设时）", exact=True).fill("2")
+    page.get_by_label("每个推荐单位每个子项目的推荐名额（子项目未设时；不填：不限名额）", exact=True).fill("2")
     page.get_by_label("联系人第 1 行：联系人", exact=True).fill("王芳")
     page.get_by_label("联系人第 1 行：负责事项", exact=True).fill("业务咨询")
     page.get_by_label("联系人第 1 行：电话", exact=True).fill("010-68571898")
