@@ -325,7 +325,7 @@ def entry_of(notice: dict, nid: int) -> int:
 
 OBJECTOR = {
     "name": "陈晓东",
-    "identity": "440825198805061234",
+    "identity": "渔业技术推广站站长",
     "unit": "湛江市某养殖合作社",
     "phone": "13900139000",
     "email": "chenxd@example.org",

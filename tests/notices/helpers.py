@@ -20,7 +20,7 @@ JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 OBJECTOR = {
     "name": "王建国",
-    "identity": "教师",
+    "identity": "高中物理教师",
     "unit": "湛江市第一中学",
     "phone": "+86-139-0000-1234",
     "email": "wangjg@example.com",
