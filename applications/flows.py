@@ -360,7 +360,7 @@ def issue_approval(flow: Any, ctx: Any) -> None:
 
 @public_notice(
     publish_from=S.PROPOSED,
-    uphold=("revoke", S.REJECTED, gettext_lazy("撤销立项（异议成立）")),
+    uphold=("revoke", S.REJECTED, gettext_lazy("异议成立，取消拟立项")),
     finish=("issue", S.APPROVED, gettext_lazy("正式立项"), issue_approval),
 )
 class ApplicationFlow(StandardFlow):

@@ -267,7 +267,7 @@ class BatchListView(APIView):
         request=inline_serializer("BatchStart", {"round": serializers.IntegerField()}),
         responses={201: BatchSerializer, **ERROR_RESPONSES},
         description="整批生成某批次的文件（CAST staff）：项目申报批次为全部已立项项目的立项通知书，"
-        "评选批次为全部入选者的荣誉证书。已有进行中的任务时返回该任务。— one ZIP of a round's approval "
+        "选树批次为全部入选者的荣誉证书。已有进行中的任务时返回该任务。— one ZIP of a round's approval "
         "notices (project round) or certificates (selection round).",
     )
     def post(self, request: Request) -> Response:

@@ -505,12 +505,12 @@ def nomination_form_data(
 
 
 def certificate_citation(nomination: Any) -> str:
-    """在2026年度科技志愿服务“四个十佳”推选活动中，被评为十佳科技志愿者。"""
+    """在2026年度科技志愿服务“四个十佳”选树活动中，入选“十佳科技志愿者”先进典型。"""
     from django.utils import translation
 
     with translation.override("zh-hans"):
         category = str(dict(type(nomination)._meta.get_field("category").choices).get(nomination.category))
-    return f"在{nomination.round.year}年度科技志愿服务“四个十佳”推选活动中，被评为{category}。"
+    return f"在{nomination.round.year}年度科技志愿服务“四个十佳”选树活动中，入选“{category}”先进典型。"
 
 
 def certificate_data(nomination: Any, *, document: IssuedDocument) -> CertificateData:

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class NominationsConfig(AppConfig):
     name = "nominations"
-    verbose_name = _("四个十佳推荐评选")
+    verbose_name = _("四个十佳推荐选树")

@@ -33,7 +33,7 @@ class NominationState(models.TextChoices):
     NOT_SELECTED = "not_selected", gettext_lazy("未入选")
     PUBLIC_NOTICE = "public_notice", gettext_lazy("公示中")
     AWARDED = "awarded", gettext_lazy("已公布")
-    DISQUALIFIED = "disqualified", gettext_lazy("取消资格")
+    DISQUALIFIED = "disqualified", gettext_lazy("取消拟入选资格")
     WITHDRAWN = "withdrawn", gettext_lazy("已撤回")
 
 
@@ -128,7 +128,7 @@ def next_in_ranking_after_disqualification(flow: Any, ctx: Any) -> Iterable[str]
     disqualified = same.filter(state=S.DISQUALIFIED).count()
     promoted = same.filter(promoted=True).count()
     if disqualified <= promoted:
-        yield _("本类别没有被取消资格需要递补的名额")
+        yield _("本类别没有被取消拟入选资格、需要递补的名额")
         return
     waiting = [r for r in _category_ranking(record) if r["record"].state == S.NOT_SELECTED]
     # The next in the ranking: every record tied at the best waiting rank (the tie is CAST's to
@@ -167,7 +167,7 @@ def award_certificate(flow: Any, ctx: Any) -> None:
 
 @public_notice(
     publish_from=S.SHORTLISTED,
-    uphold=("disqualify", S.DISQUALIFIED, gettext_lazy("取消资格（异议成立）")),
+    uphold=("disqualify", S.DISQUALIFIED, gettext_lazy("异议成立，取消拟入选资格")),
     finish=("award", S.AWARDED, gettext_lazy("公布入选"), award_certificate),
     also_publish=("promote",),
 )

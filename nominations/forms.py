@@ -120,7 +120,7 @@ class NominationForm(UnitChoiceForm):
     when editing: round and category are fixed once created); ``organizations`` the applicant
     units to choose from when the user belongs to several."""
 
-    round = forms.ChoiceField(label=_("评选批次"), required=False)
+    round = forms.ChoiceField(label=_("选树批次"), required=False)
     category = forms.ChoiceField(label=_("类别"), required=False)
 
     def __init__(

@@ -237,7 +237,7 @@ class NominationType(RecordType):
     }
     list_columns = 5
     round_kind = RoundKind.SELECTION
-    round_label = gettext_lazy("评选批次")
+    round_label = gettext_lazy("选树批次")
     group_field = "category"
     group_param = "category"
     group_label = gettext_lazy("类别")

@@ -38,7 +38,7 @@ def nomination_create(*, actor: Any, data: dict[str, Any]) -> Nomination:
     org = applicant_org(actor, data.get("organization"), noun=_("推荐"))
     round_ = round_of(RoundKind.SELECTION, data.get("round"))
     if round_ is None:
-        errors.append(_("请选择有效的评选批次"))
+        errors.append(_("请选择有效的选树批次"))
     category = data.get("category")
     if category not in Category.values:
         errors.append(_("请选择类别（%(choices)s）") % {"choices": ", ".join(Category.values)})
@@ -67,7 +67,7 @@ def nomination_update(nomination: Nomination, *, actor: Any, data: dict[str, Any
     require_applicant(nomination, actor, noun=_("推荐"))
     errors: list[str] = []
     if {"round", "organization", "category"} & set(data):
-        errors.append(_("评选批次、申报单位和类别创建后不能更改"))
+        errors.append(_("选树批次、申报单位和类别创建后不能更改"))
     clean = _clean(data, errors, partial=True)
     if "nominee_name" in clean and not clean["nominee_name"]:
         errors.append(_("请填写“被推荐对象名称”"))

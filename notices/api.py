@@ -241,7 +241,7 @@ class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         request=ObjectionDecideSerializer,
         responses={200: ObjectionSerializer, **ERROR_RESPONSES},
-        description="处理异议（中国科协工作人员）：uphold 异议成立（记录被撤销/取消资格），"
+        description="处理异议（中国科协工作人员）：uphold 异议成立（取消拟立项/拟入选资格），"
         "dismiss 异议不成立；须填写理由 — decide an objection with a reason.",
     )
     @action(detail=True, methods=["post"])

@@ -5,7 +5,7 @@ objection is upheld, to the result when the period is over with no objection ope
 
     @public_notice(
         publish_from=S.PROPOSED,
-        uphold=("revoke", S.REJECTED, gettext_lazy("撤销立项（异议成立）")),
+        uphold=("revoke", S.REJECTED, gettext_lazy("异议成立，取消拟立项")),
         finish=("issue", S.APPROVED, gettext_lazy("正式立项"), issue_number),
     )
     class ApplicationFlow(StandardFlow): ...

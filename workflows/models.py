@@ -22,7 +22,7 @@ from .round_settings import RoundSettingsError, parse_round_settings
 
 class RoundKind(models.TextChoices):
     APPLICATION = "application", _("项目申报批次")
-    SELECTION = "selection", _("评选批次")
+    SELECTION = "selection", _("选树批次")
 
 
 class NoticeDayKind(models.TextChoices):

@@ -304,7 +304,7 @@ class RoundPageForm(forms.Form):
         else:
             for cat in CATEGORIES:
                 self.fields[f"s_winners_{cat}"] = forms.CharField(
-                    label=_("%(category)s评选名额") % {"category": CATEGORY_LABELS[cat]},
+                    label=_("%(category)s入选名额") % {"category": CATEGORY_LABELS[cat]},
                     required=False,
                     widget=forms.NumberInput(),
                 )

@@ -45,7 +45,7 @@ from nominations.flows import NO_VIOLATION_STATEMENT
 logger = logging.getLogger(__name__)
 
 CURRENT, PREVIOUS = "current", "previous"
-ROUND_TITLE = "{year}年度科技志愿服务“四个十佳”评选"
+ROUND_TITLE = "{year}年度科技志愿服务“四个十佳”选树"
 # The previous year's round of the demo is a small sample: two winners per category.
 PREVIOUS_SETTINGS = {"winners_per_category": {"volunteer": 2, "team": 2, "project": 2, "site": 2}}
 EXPERTS = ("expert_1", "expert_2", "expert_3")
@@ -335,7 +335,7 @@ CURRENT_DEMOS: list[Demo] = [
         deeds="林海燕同志继续在沿海渔村开展水产健康养殖科技志愿服务，近两年开展活动39次，服务时长245小时，"
         "新增培训青年养殖户400余人次。",
         opinions={
-            "declare_ineligible": "经资格审查，被推荐人已获评上一年度“十佳科技志愿者”，按评选办法近3年内不得重复"
+            "declare_ineligible": "经资格审查，被推荐人已获评上一年度“十佳科技志愿者”，按选树办法近3年内不得重复"
             "推荐同类称号，资格审查不通过。",
         },
     ),
@@ -779,7 +779,7 @@ OBJECTIONS = {
         },
         "uphold",
         "经核查学校课表和科技志愿服务平台记录，被推荐人申报的服务时长中有86小时与本职教学任务重复计算，"
-        "扣除后不符合“十佳科技志愿者”的评选条件，异议成立，取消其入选资格。",
+        "扣除后不符合“十佳科技志愿者”的入选条件，异议成立，取消其入选资格。",
     ),
     "菠萝之乡科技志愿服务队": (
         "203.0.113.22",

@@ -17,7 +17,7 @@ BORDER_COLOR = "#B22222"
 @dataclass(frozen=True)
 class CertificateData:
     recipient: str  # a person, a team, a project or a service site
-    citation: str  # 被评为……
+    citation: str  # 入选……先进典型
     number: str  # 证书编号
     issuer: str
     issued_on: dt.date

@@ -114,7 +114,7 @@ def result_list() -> TableDocumentData:
 def certificate() -> CertificateData:
     return CertificateData(
         recipient="欧阳明月",
-        citation="在科技志愿服务工作中表现突出，被评为2026年度“十佳科技志愿者”。特发此证，以资鼓励。",
+        citation="在科技志愿服务工作中表现突出，入选2026年度“十佳科技志愿者”先进典型。特发此证，以资鼓励。",
         number="十佳〔2026〕007号",
         issuer="中国科协",
         issued_on=dt.date(2026, 12, 5),

@@ -156,7 +156,7 @@ def test_certificate_of_a_winner(users, font):
     for value in (
         "荣誉证书",
         winner.nominee_name,
-        f"在{winner.round.year}年度科技志愿服务“四个十佳”推选活动中，被评为{category}。",
+        f"在{winner.round.year}年度科技志愿服务“四个十佳”选树活动中，入选“{category}”先进典型。",
         f"证书编号：{winner.certificate_number}",
         "中国科协",
     ):

@@ -66,7 +66,7 @@ def test_long_cells_and_sections_split_across_pages(settings):
 def test_certificate_is_landscape_with_both_fonts(font):
     award = CertificateData(
         recipient="欧阳明月",
-        citation="在科技志愿服务工作中表现突出，被评为2026年度“十佳科技志愿者”。",
+        citation="在科技志愿服务工作中表现突出，入选2026年度“十佳科技志愿者”先进典型。",
         number="十佳〔2026〕007号",
         issuer="中国科协",
         issued_on=dt.date(2026, 12, 5),

@@ -84,7 +84,7 @@ def test_create_lists_every_problem_and_stores_nothing(users, round_):
     application_round = Round.objects.get(kind="application")
     before = fingerprint()
     cases = [
-        ({}, ["请选择有效的评选批次", "请选择类别（volunteer, team, project, site）", "请填写“被推荐对象名称”"]),
+        ({}, ["请选择有效的选树批次", "请选择类别（volunteer, team, project, site）", "请填写“被推荐对象名称”"]),
         (
             {
                 "round": application_round.pk,
@@ -98,7 +98,7 @@ def test_create_lists_every_problem_and_stores_nothing(users, round_):
                 "hobby": "钓鱼",
             },
             [
-                "请选择有效的评选批次",
+                "请选择有效的选树批次",
                 "请选择类别（volunteer, team, project, site）",
                 "未知的字段：hobby",
                 "“出生日期”必须是日期（YYYY-MM-DD）",
@@ -146,7 +146,7 @@ def test_edits_are_checked_and_only_for_drafts(users, round_):
     assert errors(response) == (
         400,
         [
-            "评选批次、申报单位和类别创建后不能更改",
+            "选树批次、申报单位和类别创建后不能更改",
             "“主要事迹”不得超过 2000 个字（现为 2001 个）",
             "“开展服务活动次数”必须是非负整数",
         ],

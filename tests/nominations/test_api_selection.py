@@ -265,7 +265,7 @@ def test_the_selection_announces_exactly_the_number_of_winners(users, selection)
     notice_review(users, wrong["id"])
     assert errors(notice_publish(users, wrong["id"])) == (
         400,
-        [f"《{names[team_third]}》：本类别没有被取消资格需要递补的名额"],
+        [f"《{names[team_third]}》：本类别没有被取消拟入选资格、需要递补的名额"],
     )
     assert state(team_third) == "not_selected"
     # The volunteers' third, next in the ranking, is promoted through a notice of its own.

@@ -351,7 +351,7 @@ def test_bad_form_input_shows_every_message_keeps_values_and_creates_nothing(cli
 
     response = client.post("/nominations/new/", form_post(None, "team"))
     body = text_of(response)
-    assert "请选择有效的评选批次" in body and "请选择类别" in body
+    assert "请选择有效的选树批次" in body and "请选择类别" in body
     assert Nomination.objects.count() == 0
 
     # Line breaks posted as CRLF count one character each, as the textarea counts them.
@@ -497,7 +497,7 @@ def test_assign_experts_score_and_rank(client, users, round_):
         "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后"
         in body
     )
-    assert "李明" in body and "本类别评选名额：10 名" in body
+    assert "李明" in body and "本类别入选名额：10 名" in body
     # Weighted totals 86.30, 76.30 and 91.30: mean 84.63, spread 15.00.
     assert "84.63" in body and "15.00" in body
 
@@ -514,8 +514,8 @@ def test_ranking_marks_the_number_of_winners_and_is_for_cast_staff_and_auditor(c
             "均分相同者为并列，名次相同（标“=”），由评审组或审定会议决定，不按离散度或提交先后排定；并列者之间按名称排列，仅为便于阅读，不代表先后"
             in body
         )
-        assert "本类别评选名额：1 名" in body
-        assert body.index("李明") < body.index("以上为前 1 名（评选名额）") < body.index("张华")
+        assert "本类别入选名额：1 名" in body
+        assert body.index("李明") < body.index("以上为前 1 名（入选名额）") < body.index("张华")
     client.force_login(users["cast_staff"])
     body = text_of(client.get("/nominations/ranking/"))
     for heading in ("十佳科技志愿者", "十佳科技志愿服务队", "该类别暂无进入专家评审的推荐。"):

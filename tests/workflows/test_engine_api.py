@@ -42,7 +42,7 @@ def test_rounds_lists_open_and_past_not_future(users):
     titles = [r["title"] for r in data["results"]]
     assert "未来批次" not in titles
     year = timezone.localdate().year
-    assert sorted(titles) == sorted([f"{year}年度科技志愿服务“智惠行动”项目", f"{year}年度科技志愿服务“四个十佳”评选"])
+    assert sorted(titles) == sorted([f"{year}年度科技志愿服务“智惠行动”项目", f"{year}年度科技志愿服务“四个十佳”选树"])
     application_round = next(r for r in data["results"] if r["kind"] == "application")
     assert application_round["is_open"] is True
     assert application_round["settings"]["name_max_length"] == 20

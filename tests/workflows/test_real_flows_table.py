@@ -497,7 +497,7 @@ NOMINATIONS = Table(
         "not_selected": {
             "promote": [
                 DRIVEN,
-                "本类别没有被取消资格需要递补的名额",
+                "本类别没有被取消拟入选资格、需要递补的名额",
                 NOT_ON_REVIEWED_NOTICE,
                 "发布前内容审核尚未完成（当前版本）",
             ]

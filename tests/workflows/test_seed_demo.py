@@ -115,7 +115,7 @@ def test_seed_demo_opens_one_round_of_each_kind(db):
     rounds = sorted(Round.objects.values_list("year", "kind", "title", "notice_working_days"))
     assert rounds == [
         (year, "application", f"{year}年度科技志愿服务“智惠行动”项目", 5),
-        (year, "selection", f"{year}年度科技志愿服务“四个十佳”评选", 5),
+        (year, "selection", f"{year}年度科技志愿服务“四个十佳”选树", 5),
     ]
     for round_ in Round.objects.all():
         assert [round_.window_problem(w) for w in Round.WINDOWS] == [None, None, None]

@@ -144,7 +144,7 @@ class Command(BaseCommand):
         Round.objects.get_or_create(
             year=year,
             kind=RoundKind.SELECTION,
-            title=f"{year}年度科技志愿服务“四个十佳”评选",
+            title=f"{year}年度科技志愿服务“四个十佳”选树",
             defaults={**windows, "notice_working_days": 5, "contacts": DEMO_CONTACTS},
         )
         for term, category, severity, exceptions in DEMO_TERMS:

@@ -52,7 +52,7 @@ from notices.models import Objection, PublicNotice
 from workflows.models import Attachment, Checkpoint, ReviewAssignment, Revision, Round, RoundKind, Score
 
 APPLICATION_TITLE = "{year}年度科技志愿服务“智惠行动”项目（{label}）"
-SELECTION_TITLE = "{year}年度科技志愿服务“四个十佳”评选（{label}）"
+SELECTION_TITLE = "{year}年度科技志愿服务“四个十佳”选树（{label}）"
 DEFAULT_LABEL = "全国规模测试"
 TIMESTAMPED = (
     Application,
